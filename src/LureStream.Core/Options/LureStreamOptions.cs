@@ -1,0 +1,131 @@
+namespace LureStream.Core.Options;
+
+/// <summary>
+/// Everything a <c>lurestream run</c> needs, as loaded from <c>configs/*.yaml</c> (snake_case keys).
+/// Defaults are what <c>demo</c> uses; <see cref="OptionsValidator"/> checks a loaded instance.
+/// </summary>
+public sealed class LureStreamOptions
+{
+    public SourcesOptions Sources { get; set; } = new();
+    public FusionOptions Fusion { get; set; } = new();
+    public SyncOptions Sync { get; set; } = new();
+    public RegistrationOptions Registration { get; set; } = new();
+    public DetectorOptions Detector { get; set; } = new();
+    public List<SinkOptions> Sinks { get; set; } = new();
+    public ControlOptions Control { get; set; } = new();
+    public LoggingOptions Logging { get; set; } = new();
+}
+
+public sealed class SourcesOptions
+{
+    public SourceOptions Infrared { get; set; } = new();
+    public SourceOptions Visible { get; set; } = new();
+
+    /// <summary>auto (live for cameras/RTSP, lossless for files), live (latest frame wins) or lossless (every pair fused).</summary>
+    public string Mode { get; set; } = "auto";
+
+    /// <summary>Frames buffered between stages.</summary>
+    public int QueueDepth { get; set; } = 4;
+}
+
+public sealed class SourceOptions
+{
+    /// <summary>Source URI: a file path, <c>images:DIR</c>, <c>rtsp://…</c>, <c>v4l2:///dev/videoN</c>, <c>gst:…</c>, <c>synthetic:?…</c>.</summary>
+    public string Uri { get; set; } = "";
+
+    /// <summary>Seconds between restart attempts of a failed live source (doubles up to 30 s).</summary>
+    public double RestartBackoffSeconds { get; set; } = 1;
+}
+
+public sealed class FusionOptions
+{
+    /// <summary>Frame size fusion runs at; both inputs are scaled to it.</summary>
+    public int Width { get; set; } = 640;
+    public int Height { get; set; } = 512;
+    public double Fps { get; set; } = 25;
+
+    /// <summary>auto (LURE when a model bundle is found, classical otherwise), lure or classical.</summary>
+    public string Engine { get; set; } = "auto";
+
+    /// <summary>LURE bundle directory (with manifest.json). Relative paths are resolved against the config file, then the repository.</summary>
+    public string? Model { get; set; } = "models/lure-lite";
+
+    /// <summary>Execution providers in priority order; the first that can be created wins.</summary>
+    public List<ProviderOptions> Providers { get; set; } = new() { new ProviderOptions { Name = "cpu" } };
+
+    /// <summary>ONNX Runtime intra-op threads (0 = runtime default).</summary>
+    public int Threads { get; set; }
+}
+
+public sealed class ProviderOptions
+{
+    /// <summary>tensorrt, cuda or cpu.</summary>
+    public string Name { get; set; } = "cpu";
+
+    /// <summary>Fail instead of falling back when this provider cannot be used.</summary>
+    public bool Require { get; set; }
+    public int DeviceId { get; set; }
+    public bool Fp16 { get; set; } = true;
+    public string? EngineCache { get; set; }
+    public long WorkspaceBytes { get; set; } = 1L << 30;
+}
+
+public sealed class SyncOptions
+{
+    /// <summary>Largest IR/VIS timestamp difference still paired.</summary>
+    public double ToleranceMs { get; set; } = 20;
+
+    /// <summary>How long a frame waits for its partner before it is dropped (lossless) or passed alone (live).</summary>
+    public double MaxWaitMs { get; set; } = 500;
+}
+
+public sealed class RegistrationOptions
+{
+    /// <summary>Row-major 2×3 affine or 3×3 homography mapping VIS pixel coordinates to IR pixel coordinates; empty = identity.</summary>
+    public List<double> Matrix { get; set; } = new();
+}
+
+public sealed class DetectorOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How long a new condition must persist before the prompt changes.</summary>
+    public double DwellSeconds { get; set; } = 1.0;
+
+    /// <summary>Fixed conditions per modality (none, low_light, haze, overexposure, low_contrast, low_resolution); set = override.</summary>
+    public string? Infrared { get; set; }
+    public string? Visible { get; set; }
+}
+
+public sealed class SinkOptions
+{
+    /// <summary>file, png, rtsp or null.</summary>
+    public string Type { get; set; } = "";
+
+    /// <summary>file: output path (.mkv default, .mp4); png: directory.</summary>
+    public string? Path { get; set; }
+    public string Address { get; set; } = "127.0.0.1";
+    public int Port { get; set; } = 8554;
+    public string Mount { get; set; } = "/fused";
+
+    /// <summary>H.264 bitrate in kbit/s.</summary>
+    public int BitrateKbps { get; set; } = 4000;
+}
+
+public sealed class ControlOptions
+{
+    public bool Enabled { get; set; } = true;
+    public string Url { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>Bearer token; required when <see cref="Url"/> binds a non-loopback address. <c>LURESTREAM_TOKEN</c> overrides.</summary>
+    public string? Token { get; set; }
+}
+
+public sealed class LoggingOptions
+{
+    /// <summary>verbose, debug, information, warning, error.</summary>
+    public string Level { get; set; } = "information";
+
+    /// <summary>Compact JSON log file (rolled daily); empty = no file.</summary>
+    public string? File { get; set; } = "logs/lurestream-.json";
+}

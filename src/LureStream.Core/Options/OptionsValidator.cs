@@ -1,0 +1,82 @@
+namespace LureStream.Core.Options;
+
+/// <summary>Checks a loaded config; each problem is reported as "key.path: what is wrong".</summary>
+public static class OptionsValidator
+{
+    private static readonly string[] Engines = { "auto", "lure", "classical" };
+    private static readonly string[] Modes = { "auto", "live", "lossless" };
+    private static readonly string[] Providers = { "tensorrt", "cuda", "cpu" };
+    private static readonly string[] SinkTypes = { "file", "png", "rtsp", "null" };
+    private static readonly string[] Levels = { "verbose", "debug", "information", "info", "warning", "error", "fatal" };
+
+    public static List<string> Validate(LureStreamOptions o)
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string key, string problem)
+        {
+            if (!ok)
+            {
+                errors.Add($"{key}: {problem}");
+            }
+        }
+
+        Check(!string.IsNullOrWhiteSpace(o.Sources.Infrared.Uri), "sources.infrared.uri", "is required");
+        Check(!string.IsNullOrWhiteSpace(o.Sources.Visible.Uri), "sources.visible.uri", "is required");
+        Check(Array.IndexOf(Modes, o.Sources.Mode) >= 0, "sources.mode", $"'{o.Sources.Mode}' is not one of {string.Join(", ", Modes)}");
+        Check(o.Sources.QueueDepth is >= 1 and <= 256, "sources.queue_depth", "must be between 1 and 256");
+        Check(o.Sources.Infrared.RestartBackoffSeconds > 0, "sources.infrared.restart_backoff_seconds", "must be positive");
+        Check(o.Sources.Visible.RestartBackoffSeconds > 0, "sources.visible.restart_backoff_seconds", "must be positive");
+
+        Check(o.Fusion.Width is >= 16 and <= 8192, "fusion.width", $"{o.Fusion.Width} is outside 16..8192");
+        Check(o.Fusion.Height is >= 16 and <= 8192, "fusion.height", $"{o.Fusion.Height} is outside 16..8192");
+        Check(o.Fusion.Width % 2 == 0 && o.Fusion.Height % 2 == 0, "fusion.width", "width and height must be even (H.264)");
+        Check(o.Fusion.Fps is > 0 and <= 240, "fusion.fps", $"{o.Fusion.Fps} is outside (0, 240]");
+        Check(Array.IndexOf(Engines, o.Fusion.Engine) >= 0, "fusion.engine", $"'{o.Fusion.Engine}' is not one of {string.Join(", ", Engines)}");
+        Check(o.Fusion.Threads is >= 0 and <= 256, "fusion.threads", "must be between 0 and 256");
+        Check(o.Fusion.Providers.Count > 0, "fusion.providers", "needs at least one provider (cpu)");
+        for (int i = 0; i < o.Fusion.Providers.Count; i++)
+        {
+            var p = o.Fusion.Providers[i];
+            Check(Array.IndexOf(Providers, p.Name) >= 0, $"fusion.providers[{i}].name", $"'{p.Name}' is not one of {string.Join(", ", Providers)}");
+            Check(p.DeviceId >= 0, $"fusion.providers[{i}].device_id", "must not be negative");
+        }
+
+        Check(o.Sync.ToleranceMs is >= 0 and <= 10_000, "sync.tolerance_ms", "must be between 0 and 10000");
+        Check(o.Sync.MaxWaitMs is > 0 and <= 60_000, "sync.max_wait_ms", "must be between 0 and 60000");
+
+        int m = o.Registration.Matrix.Count;
+        Check(m is 0 or 6 or 9, "registration.matrix", $"has {m} numbers; give 6 (2x3 affine) or 9 (3x3 homography)");
+
+        Check(o.Detector.DwellSeconds is >= 0 and <= 600, "detector.dwell_seconds", "must be between 0 and 600");
+        Check(o.Detector.Infrared is null || Fusion.DegradationConditions.TryParse(o.Detector.Infrared, out _),
+            "detector.infrared", $"'{o.Detector.Infrared}' is not one of {Fusion.DegradationConditions.AllKeys}");
+        Check(o.Detector.Visible is null || Fusion.DegradationConditions.TryParse(o.Detector.Visible, out _),
+            "detector.visible", $"'{o.Detector.Visible}' is not one of {Fusion.DegradationConditions.AllKeys}");
+
+        for (int i = 0; i < o.Sinks.Count; i++)
+        {
+            var s = o.Sinks[i];
+            string key = $"sinks[{i}]";
+            if (Array.IndexOf(SinkTypes, s.Type) < 0)
+            {
+                errors.Add($"{key}.type: '{s.Type}' is not one of {string.Join(", ", SinkTypes)}");
+                continue;
+            }
+            if (s.Type is "file" or "png")
+            {
+                Check(!string.IsNullOrWhiteSpace(s.Path), $"{key}.path", $"is required for a {s.Type} sink");
+            }
+            if (s.Type == "rtsp")
+            {
+                Check(s.Port is > 0 and < 65536, $"{key}.port", $"{s.Port} is not a TCP port");
+                Check(s.Mount.StartsWith('/'), $"{key}.mount", "must start with '/'");
+            }
+            Check(s.BitrateKbps is >= 100 and <= 200_000, $"{key}.bitrate_kbps", "must be between 100 and 200000");
+        }
+
+        Check(Uri.TryCreate(o.Control.Url, UriKind.Absolute, out var url) && url.Scheme == "http",
+            "control.url", $"'{o.Control.Url}' is not an http:// URL");
+        Check(Array.IndexOf(Levels, o.Logging.Level.ToLowerInvariant()) >= 0, "logging.level", $"'{o.Logging.Level}' is not a log level");
+        return errors;
+    }
+}

@@ -1,0 +1,43 @@
+using System.Runtime.InteropServices;
+
+namespace LureStream.Onnx.Native;
+
+internal enum OrtObjectKind
+{
+    Env,
+    Session,
+    SessionOptions,
+    Value,
+    MemoryInfo,
+    RunOptions,
+    IoBinding,
+}
+
+/// <summary>A native ORT object released through the matching <c>Release*</c> entry of the API table.</summary>
+internal sealed unsafe class OrtHandle : SafeHandle
+{
+    public OrtHandle(OrtObjectKind kind, nint handle, bool ownsHandle = true) : base(0, ownsHandle)
+    {
+        Kind = kind;
+        SetHandle(handle);
+    }
+
+    public OrtObjectKind Kind { get; }
+
+    public override bool IsInvalid => handle == 0;
+
+    protected override bool ReleaseHandle()
+    {
+        switch (Kind)
+        {
+            case OrtObjectKind.Env: OrtApi.ReleaseEnv(handle); break;
+            case OrtObjectKind.Session: OrtApi.ReleaseSession(handle); break;
+            case OrtObjectKind.SessionOptions: OrtApi.ReleaseSessionOptions(handle); break;
+            case OrtObjectKind.Value: OrtApi.ReleaseValue(handle); break;
+            case OrtObjectKind.MemoryInfo: OrtApi.ReleaseMemoryInfo(handle); break;
+            case OrtObjectKind.RunOptions: OrtApi.ReleaseRunOptions(handle); break;
+            case OrtObjectKind.IoBinding: OrtApi.ReleaseIoBinding(handle); break;
+        }
+        return true;
+    }
+}

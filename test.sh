@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every LureStream test after installing what is missing (Debian packages, ONNX Runtime, Chromium for the
+# web-console test) and restoring NuGet packages. Extra arguments go to `dotnet test` (e.g. --filter Media).
+set -uo pipefail
+ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+cd "$ROOT"
+export LURESTREAM_HOME="$ROOT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+scripts/bootstrap.sh --with-browser || exit 1
+dotnet build LureStream.sln -c Release -nologo -v q || { echo "test.sh: build failed" >&2; exit 1; }
+
+log="$(mktemp)"
+dotnet test LureStream.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+# One closing line over all test assemblies, in the plain 'N passed, N failed' shape.
+awk '/(Passed|Failed)! *- *Failed:/ {
+       for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i=="Failed:") f+=$(i+1); if ($i=="Passed:") p+=$(i+1); if ($i=="Skipped:") s+=$(i+1) }
+     } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$rc"
