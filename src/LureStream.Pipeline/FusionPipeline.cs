@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using LureStream.Core.Frames;
+using LureStream.Core.Fusion;
+using LureStream.Core.Media;
+using LureStream.Core.Options;
+using LureStream.Pipeline.Metrics;
+using LureStream.Pipeline.Stages;
+using Serilog;
+
+namespace LureStream.Pipeline;
+
+/// <summary>Opens a source for a modality (URI dispatch lives in LureStream.Media).</summary>
+public delegate IFrameSource SourceOpener(string uri, Modality modality, SourceRequest request);
+
+/// <summary>
+/// capture IR ─┐
+///             ├─► sync ─► fuse (+registration, prompts) ─► publish (tee to sinks)
+/// capture VIS ┘
+/// Every arrow is a bounded channel. Stopping cancels capture first, then lets the downstream stages drain, so
+/// every frame already captured is published and the files are finalised.
+/// </summary>
+public sealed class FusionPipeline
+{
+    private readonly LureStreamOptions _options;
+    private readonly SourceOpener _openSource;
+    private readonly IReadOnlyList<IFrameSink> _sinks;
+    private readonly IFusionEngine _engine;
+    private readonly IPromptSource _prompts;
+    private readonly IPairTransform? _registration;
+    private readonly ILogger _log = Log.ForContext("Stage", "pipeline");
+    private FuseStage? _fuse;
+    private CaptureStage? _captureIr;
+    private CaptureStage? _captureVis;
+
+    public FusionPipeline(LureStreamOptions options, SourceOpener openSource, IReadOnlyList<IFrameSink> sinks,
+        IFusionEngine engine, IPromptSource prompts, IPairTransform? registration = null)
+    {
+        _options = options;
+        _openSource = openSource;
+        _sinks = sinks;
+        _engine = engine;
+        _prompts = prompts;
+        _registration = registration;
+    }
+
+    public PipelineMetrics Metrics { get; } = new();
+    public SourceInfo? InfraredInfo { get; private set; }
+    public SourceInfo? VisibleInfo { get; private set; }
+    public bool IsLive { get; private set; }
+    public bool InfraredUp => _captureIr?.IsUp ?? false;
+    public bool VisibleUp => _captureVis?.IsUp ?? false;
+    public FusionPrompts CurrentPrompts => _fuse?.CurrentPrompts ?? FusionPrompts.Clean;
+    public IFusionEngine Engine => _engine;
+
+    /// <summary>Each published frame, borrowed for the duration of the call (web preview).</summary>
+    public Action<Frame>? PublishObserver { get; set; }
+
+    /// <summary>
+    /// Runs until both sources end (recorded) or <paramref name="stop"/> fires, then drains and finalises the sinks.
+    /// Source-open errors are thrown before anything starts.
+    /// </summary>
+    public async Task<PipelineSummary> RunAsync(CancellationToken stop)
+    {
+        var fusion = _options.Fusion;
+        var irRequest = new SourceRequest(fusion.Width, fusion.Height, PixelFormat.Gray8, fusion.Fps);
+        var visRequest = new SourceRequest(fusion.Width, fusion.Height, PixelFormat.Rgb24, fusion.Fps);
+        var irUri = _options.Sources.Infrared.Uri;
+        var visUri = _options.Sources.Visible.Uri;
+
+        IFrameSource irSource = _openSource(irUri, Modality.Infrared, irRequest);
+        IFrameSource visSource;
+        try
+        {
+            visSource = _openSource(visUri, Modality.Visible, visRequest);
+        }
+        catch
+        {
+            irSource.Dispose();
+            throw;
+        }
+        InfraredInfo = irSource.Info;
+        VisibleInfo = visSource.Info;
+        IsLive = _options.Sources.Mode switch
+        {
+            "live" => true,
+            "lossless" => false,
+            _ => irSource.Info.IsLive || visSource.Info.IsLive,
+        };
+        _log.Information("infrared source: {Source}", irSource.Info.Description);
+        _log.Information("visible source: {Source}", visSource.Info.Description);
+        _log.Information("mode {Mode}: {Explain}", IsLive ? "live" : "lossless",
+            IsLive ? "latest frame wins, drops are counted" : "every input pair is fused, nothing is dropped");
+        _log.Information("fusion engine {Engine} on {Provider} at {Width}x{Height}", _engine.Name, _engine.Provider, fusion.Width, fusion.Height);
+
+        int depth = _options.Sources.QueueDepth;
+        var irChannel = FrameChannels.ForFrames(depth, IsLive, Metrics.CaptureInfrared);
+        var visChannel = FrameChannels.ForFrames(depth, IsLive, Metrics.CaptureVisible);
+        var pairChannel = FrameChannels.ForPairs(depth, IsLive, Metrics.Sync);
+        var fusedChannel = FrameChannels.ForFrames(depth, IsLive, Metrics.Fuse);
+        var outputPool = new FramePool(fusion.Width, fusion.Height, PixelFormat.Rgb24, maxRetained: depth * 4 + 8);
+
+        bool restart = IsLive;
+        _captureIr = new CaptureStage(Modality.Infrared, irSource, () => _openSource(irUri, Modality.Infrared, irRequest),
+            irChannel.Writer, Metrics.CaptureInfrared, Metrics, restart, _options.Sources.Infrared.RestartBackoffSeconds);
+        _captureVis = new CaptureStage(Modality.Visible, visSource, () => _openSource(visUri, Modality.Visible, visRequest),
+            visChannel.Writer, Metrics.CaptureVisible, Metrics, restart, _options.Sources.Visible.RestartBackoffSeconds);
+        var sync = new SyncStage(irChannel.Reader, visChannel.Reader, pairChannel.Writer, Metrics, IsLive,
+            TimeSpan.FromMilliseconds(_options.Sync.ToleranceMs), TimeSpan.FromMilliseconds(_options.Sync.MaxWaitMs));
+        _fuse = new FuseStage(pairChannel.Reader, fusedChannel.Writer, _engine, _prompts, _registration, outputPool, Metrics.Fuse);
+        var publish = new PublishStage(fusedChannel.Reader, _sinks, Metrics) { Observer = PublishObserver };
+
+        // Capture stops on request; downstream stages only on an abort, so they drain what was captured.
+        using var captureStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        using var abort = new CancellationTokenSource();
+        var started = Stopwatch.GetTimestamp();
+        var tasks = new[]
+        {
+            _captureIr.Start(captureStop.Token),
+            _captureVis.Start(captureStop.Token),
+            sync.Start(abort.Token),
+            _fuse.Start(abort.Token),
+            publish.Start(abort.Token),
+        };
+        Exception? failure = null;
+        try
+        {
+            // A recorded source that fails ends the run: stop the other one and report the first error.
+            var all = Task.WhenAll(tasks);
+            while (!all.IsCompleted)
+            {
+                var done = await Task.WhenAny(all, Task.Delay(250, CancellationToken.None));
+                foreach (var t in tasks)
+                {
+                    if (t.IsFaulted && failure is null)
+                    {
+                        failure = t.Exception!.GetBaseException();
+                        captureStop.Cancel();
+                    }
+                }
+                if (stop.IsCancellationRequested && !abort.IsCancellationRequested)
+                {
+                    // Give the drain a bounded time; a wedged sink must not hang shutdown.
+                    abort.CancelAfter(TimeSpan.FromSeconds(10));
+                }
+            }
+        }
+        finally
+        {
+            CompleteSinks();
+        }
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (failure is not null)
+        {
+            throw failure is Core.LureStreamException ? failure : new PipelineException($"pipeline failed: {failure.Message}", failure);
+        }
+        return BuildSummary(elapsed);
+    }
+
+    private void CompleteSinks()
+    {
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                sink.Complete();
+            }
+            catch (Exception e) when (e is Core.LureStreamException or IOException)
+            {
+                _log.Error("finalising {Sink} failed: {Error}", sink.Target, e.Message);
+            }
+        }
+    }
+
+    private PipelineSummary BuildSummary(TimeSpan elapsed)
+    {
+        var m = Metrics;
+        long dropped = 0;
+        foreach (var s in m.Stages)
+        {
+            dropped += s.Dropped;
+        }
+        var sinkNames = new List<string>(_sinks.Count);
+        foreach (var s in _sinks)
+        {
+            sinkNames.Add(s.Target);
+        }
+        return new PipelineSummary(
+            IsLive ? "live" : "lossless", _engine.Name, _engine.Provider, elapsed,
+            m.CaptureInfrared.FramesOut, m.CaptureVisible.FramesOut, m.Sync.FramesOut, m.Fuse.FramesOut, m.Publish.FramesOut,
+            dropped, m.UnpairedInfrared, m.UnpairedVisible, m.SingleModalityFrames, m.SourceRestarts,
+            m.EndToEnd.MeanMs, m.EndToEnd.Percentile(0.5), m.EndToEnd.Percentile(0.95), m.Fuse.Latency.MeanMs, m.Skew.MeanMs,
+            sinkNames);
+    }
+}
+
+public sealed class PipelineException : Core.LureStreamException
+{
+    public PipelineException(string message, Exception inner) : base(message, inner) { }
+}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using LureStream.Core.Frames;
+using LureStream.Core.Fusion;
+using LureStream.Pipeline.Metrics;
+using Serilog;
+
+namespace LureStream.Pipeline.Stages;
+
+/// <summary>Optional per-pair transform before fusion (registration of IR onto VIS).</summary>
+public interface IPairTransform
+{
+    /// <summary>Returns the infrared frame to fuse: <paramref name="infrared"/> itself or a frame the caller disposes.</summary>
+    Frame Apply(Frame infrared, Frame visible);
+}
+
+/// <summary>
+/// Fuses each pair into a pooled RGB frame. Chooses prompts through <see cref="IPromptSource"/>, runs the engine,
+/// and passes a lone modality through unchanged (as RGB) when its partner source is down.
+/// </summary>
+public sealed class FuseStage
+{
+    private readonly ChannelReader<FramePair> _input;
+    private readonly ChannelWriter<Frame> _output;
+    private readonly IFusionEngine _engine;
+    private readonly IPromptSource _prompts;
+    private readonly IPairTransform? _registration;
+    private readonly FramePool _pool;
+    private readonly StageMetrics _metrics;
+    private readonly ILogger _log = Log.ForContext("Stage", "fuse");
+    private FusionPrompts _lastPrompts;
+    private bool _havePrompts;
+
+    public FuseStage(ChannelReader<FramePair> input, ChannelWriter<Frame> output, IFusionEngine engine, IPromptSource prompts,
+        IPairTransform? registration, FramePool outputPool, StageMetrics metrics)
+    {
+        _input = input;
+        _output = output;
+        _engine = engine;
+        _prompts = prompts;
+        _registration = registration;
+        _pool = outputPool;
+        _metrics = metrics;
+    }
+
+    /// <summary>Prompts used for the most recent pair (for status).</summary>
+    public FusionPrompts CurrentPrompts => _lastPrompts;
+
+    public Task Start(CancellationToken ct) =>
+        Task.Factory.StartNew(() => Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken ct)
+    {
+        try
+        {
+            while (WaitToRead(ct))
+            {
+                while (_input.TryRead(out var pair))
+                {
+                    _metrics.CountIn();
+                    Frame? fused = null;
+                    try
+                    {
+                        long start = Stopwatch.GetTimestamp();
+                        fused = Process(pair);
+                        _metrics.Latency.RecordSince(start);
+                    }
+                    finally
+                    {
+                        pair.Dispose();
+                    }
+                    if (!FrameChannels.WriteBlocking(_output, fused, ct))
+                    {
+                        fused.Dispose();
+                        return;
+                    }
+                    _metrics.CountOut();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            while (_input.TryRead(out var left))
+            {
+                left.Dispose();
+            }
+            _output.TryComplete();
+        }
+    }
+
+    private bool WaitToRead(CancellationToken ct)
+    {
+        var wait = _input.WaitToReadAsync(ct);
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+    }
+
+    private Frame Process(in FramePair pair)
+    {
+        var output = _pool.Rent();
+        output.Source = Modality.Fused;
+        var timing = (Frame)(pair.Visible ?? pair.Infrared)!;
+        output.CopyTimingFrom(timing);
+        output.CaptureTimestamp = pair.CaptureTimestamp;
+        output.Sequence = pair.Sequence;
+
+        var prompts = _prompts.Next(pair.Infrared, pair.Visible);
+        if (!_havePrompts || prompts != _lastPrompts)
+        {
+            _log.Information("prompts now: infrared {IrPrompt}, visible {VisPrompt}", prompts.Infrared.ToString(), prompts.Visible.ToString());
+            _lastPrompts = prompts;
+            _havePrompts = true;
+        }
+
+        if (pair.IsComplete)
+        {
+            var ir = _registration?.Apply(pair.Infrared!, pair.Visible!) ?? pair.Infrared!;
+            try
+            {
+                _engine.Fuse(ir, pair.Visible!, output, prompts);
+            }
+            finally
+            {
+                if (!ReferenceEquals(ir, pair.Infrared))
+                {
+                    ir.Dispose();
+                }
+            }
+        }
+        else if (pair.Visible is { } vis)
+        {
+            vis.ReadOnlyPixels.CopyTo(output.Pixels);
+        }
+        else
+        {
+            GrayToRgb(pair.Infrared!.ReadOnlyPixels, output.Pixels);
+        }
+        return output;
+    }
+
+    private static void GrayToRgb(ReadOnlySpan<byte> gray, Span<byte> rgb)
+    {
+        for (int i = 0, j = 0; i < gray.Length; i++, j += 3)
+        {
+            byte v = gray[i];
+            rgb[j] = v;
+            rgb[j + 1] = v;
+            rgb[j + 2] = v;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Threading.Channels;
+using LureStream.Core.Frames;
+using LureStream.Core.Media;
+using LureStream.Pipeline.Metrics;
+using Serilog;
+
+namespace LureStream.Pipeline.Stages;
+
+/// <summary>
+/// The tee at the end: writes every fused frame to each sink in turn, records capture→publish latency, and hands
+/// the newest frame to observers (web preview). A sink that throws is disabled with an error log; the others go on.
+/// </summary>
+public sealed class PublishStage
+{
+    private readonly ChannelReader<Frame> _input;
+    private readonly IReadOnlyList<IFrameSink> _sinks;
+    private readonly bool[] _failed;
+    private readonly PipelineMetrics _metrics;
+    private readonly ILogger _log = Log.ForContext("Stage", "publish");
+
+    public PublishStage(ChannelReader<Frame> input, IReadOnlyList<IFrameSink> sinks, PipelineMetrics metrics)
+    {
+        _input = input;
+        _sinks = sinks;
+        _failed = new bool[sinks.Count];
+        _metrics = metrics;
+    }
+
+    /// <summary>Called with each published frame (borrowed for the call only), e.g. to refresh a preview.</summary>
+    public Action<Frame>? Observer { get; set; }
+
+    public Task Start(CancellationToken ct) =>
+        Task.Factory.StartNew(() => Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                var wait = _input.WaitToReadAsync(ct);
+                bool more = wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+                if (!more)
+                {
+                    break;
+                }
+                while (_input.TryRead(out var frame))
+                {
+                    using (frame)
+                    {
+                        Publish(frame);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Drain what is already fused so files end with every frame that reached this stage.
+            while (_input.TryRead(out var frame))
+            {
+                using (frame)
+                {
+                    Publish(frame);
+                }
+            }
+        }
+    }
+
+    private void Publish(Frame frame)
+    {
+        _metrics.Publish.CountIn();
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (int i = 0; i < _sinks.Count; i++)
+        {
+            if (_failed[i])
+            {
+                continue;
+            }
+            try
+            {
+                _sinks[i].Write(frame);
+            }
+            catch (Exception e) when (e is Core.LureStreamException or IOException)
+            {
+                _failed[i] = true;
+                _metrics.Publish.CountError();
+                _log.Error("sink {Sink} failed and is disabled: {Error}", _sinks[i].Target, e.Message);
+            }
+        }
+        Observer?.Invoke(frame);
+        _metrics.Publish.Latency.RecordSince(start);
+        _metrics.EndToEnd.RecordSince(frame.CaptureTimestamp);
+        _metrics.Publish.CountOut();
+    }
+}
