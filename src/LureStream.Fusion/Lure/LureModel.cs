@@ -1,0 +1,123 @@
+using LureStream.Core.Options;
+using LureStream.Fusion.Text;
+using LureStream.Onnx;
+using Serilog;
+
+namespace LureStream.Fusion.Lure;
+
+/// <summary>
+/// A loaded LURE bundle: manifest, tokenizer and the three ONNX Runtime sessions, each checked against the
+/// manifest's input/output names so a wrong graph fails at load time with a clear message, not mid-stream.
+/// </summary>
+public sealed class LureModel : IDisposable
+{
+    private LureModel(LureManifest manifest, WordPieceTokenizer tokenizer, OrtSession text, OrtSession image, OrtSession decoder)
+    {
+        Manifest = manifest;
+        Tokenizer = tokenizer;
+        TextEncoder = text;
+        ImageEncoder = image;
+        FusionDecoder = decoder;
+    }
+
+    public LureManifest Manifest { get; }
+    public WordPieceTokenizer Tokenizer { get; }
+    public OrtSession TextEncoder { get; }
+    public OrtSession ImageEncoder { get; }
+    public OrtSession FusionDecoder { get; }
+
+    /// <summary>Providers the image encoder actually runs on (after any fallback), e.g. "CPUExecutionProvider".</summary>
+    public string Provider => string.Join("+", ImageEncoder.Providers);
+
+    public static LureModel Load(string bundleDirectory, IReadOnlyList<ProviderOptions>? providers = null, int threads = 0)
+    {
+        var manifest = LureManifest.Load(bundleDirectory);
+        var tokenizer = WordPieceTokenizer.FromVocabFile(Path.Combine(manifest.Directory, manifest.Tokenizer.Vocab), manifest.Tokenizer.Lowercase);
+        var providerList = providers ?? new[] { new ProviderOptions { Name = "cpu" } };
+        var sessions = new List<OrtSession>(3);
+        try
+        {
+            // The text encoder runs once per distinct prompt: the CPU is always good enough for it.
+            sessions.Add(Open(manifest, LureManifest.TextEncoder, ProviderSelection.ToSessionConfig(new[] { new ProviderOptions { Name = "cpu" } }, 1, "lure-text")));
+            sessions.Add(Open(manifest, LureManifest.ImageEncoder, ProviderSelection.ToSessionConfig(providerList, threads, "lure-image")));
+            sessions.Add(Open(manifest, LureManifest.FusionDecoder, ProviderSelection.ToSessionConfig(providerList, threads, "lure-fusion")));
+        }
+        catch
+        {
+            foreach (var s in sessions)
+            {
+                s.Dispose();
+            }
+            throw;
+        }
+        var model = new LureModel(manifest, tokenizer, sessions[0], sessions[1], sessions[2]);
+        Log.ForContext("Stage", "model").Information("LURE bundle {Name} {Version} loaded from {Dir} on {Provider}",
+            manifest.Name, manifest.Version, manifest.Directory, model.Provider);
+        return model;
+    }
+
+    private static OrtSession Open(LureManifest manifest, string graph, OrtSessionConfig config)
+    {
+        string path = manifest.PathOf(graph);
+        OrtSession session;
+        try
+        {
+            session = OrtSession.Create(path, config);
+        }
+        catch (OrtException e)
+        {
+            throw new ModelBundleException($"{graph} ({Path.GetFileName(path)}) cannot be loaded: {e.Message}", e);
+        }
+        try
+        {
+            Check(graph, "input", manifest.Graphs[graph].Inputs, session.Inputs);
+            Check(graph, "output", manifest.Graphs[graph].Outputs, session.Outputs);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+        return session;
+    }
+
+    private static void Check(string graph, string kind, List<TensorSpec> expected, IReadOnlyList<OrtNodeInfo> actual)
+    {
+        foreach (var spec in expected)
+        {
+            OrtNodeInfo? found = null;
+            foreach (var node in actual)
+            {
+                if (node.Name == spec.Name)
+                {
+                    found = node;
+                    break;
+                }
+            }
+            if (found is null)
+            {
+                var names = new List<string>();
+                foreach (var n in actual)
+                {
+                    names.Add(n.Name);
+                }
+                throw new ModelBundleException($"{graph}: the graph has no {kind} '{spec.Name}' (it has: {string.Join(", ", names)})");
+            }
+            if (found.ElementType.OnnxName() != spec.Dtype)
+            {
+                throw new ModelBundleException($"{graph}: {kind} '{spec.Name}' is {found.ElementType.OnnxName()}, the manifest says {spec.Dtype}");
+            }
+            if (found.Shape.Count != spec.Shape.Count)
+            {
+                throw new ModelBundleException($"{graph}: {kind} '{spec.Name}' has rank {found.Shape.Count}, the manifest says {spec.Shape.Count}");
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        TextEncoder.Dispose();
+        ImageEncoder.Dispose();
+        FusionDecoder.Dispose();
+    }
+}
