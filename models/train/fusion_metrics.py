@@ -352,3 +352,31 @@ def all_metrics(ir_u8, vis_u8, fused_u8) -> dict:
         "PSNR": psnr(a, b, f),
         "CC": (correlation(a, f) + correlation(b, f)) / 2.0,
     }
+
+
+def _load_u8(path: str) -> np.ndarray:
+    from PIL import Image  # only for the command line
+
+    with Image.open(path) as im:
+        if im.mode not in ("L", "RGB"):
+            im = im.convert("RGB")
+        return np.asarray(im, dtype=np.uint8)
+
+
+def main(argv=None) -> int:
+    """Command line: print the metrics of one fused image as JSON."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Image-fusion metrics of a fused image against IR and visible sources.")
+    parser.add_argument("ir")
+    parser.add_argument("vis")
+    parser.add_argument("fused")
+    args = parser.parse_args(argv)
+    metrics = all_metrics(_load_u8(args.ir), _load_u8(args.vis), _load_u8(args.fused))
+    print(json.dumps({k: (None if math.isnan(v) else v) for k, v in metrics.items()}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
