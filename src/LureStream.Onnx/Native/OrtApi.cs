@@ -358,6 +358,7 @@ internal static unsafe class OrtApi
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowStatus(nint status, string? context) => throw TakeStatus(status, context);
 
     /// <summary>Converts a non-null status into an <see cref="OrtException"/> and releases the status.</summary>

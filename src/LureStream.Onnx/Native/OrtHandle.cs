@@ -24,6 +24,15 @@ internal sealed unsafe class OrtHandle : SafeHandle
 
     public OrtObjectKind Kind { get; }
 
+    /// <summary>
+    /// A handle this object holds a reference on (via DangerousAddRef) and that must outlive it, e.g. the session of an
+    /// IoBinding. Released right after this object, also when it is finalized rather than disposed.
+    /// </summary>
+    public SafeHandle? Parent { get; set; }
+
+    /// <summary>Native strings that must outlive every use of the handle (freed right after the object is released).</summary>
+    public NativeUtf8[]? OwnedStrings { get; set; }
+
     public override bool IsInvalid => handle == 0;
 
     protected override bool ReleaseHandle()
@@ -38,6 +47,11 @@ internal sealed unsafe class OrtHandle : SafeHandle
             case OrtObjectKind.RunOptions: OrtApi.ReleaseRunOptions(handle); break;
             case OrtObjectKind.IoBinding: OrtApi.ReleaseIoBinding(handle); break;
         }
+        if (OwnedStrings is { } strings)
+        {
+            foreach (var str in strings) str?.Dispose();
+        }
+        Parent?.DangerousRelease();
         return true;
     }
 }

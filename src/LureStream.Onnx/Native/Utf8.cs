@@ -22,15 +22,16 @@ internal static unsafe class Utf8
 /// </summary>
 internal sealed unsafe class NativeUtf8 : IDisposable
 {
-    private byte* _ptr;
+    private nint _ptr;
 
     public NativeUtf8(string value)
     {
         Value = value;
         var count = Encoding.UTF8.GetByteCount(value);
-        _ptr = (byte*)NativeMemory.Alloc((nuint)count + 1);
-        Encoding.UTF8.GetBytes(value, new Span<byte>(_ptr, count));
-        _ptr[count] = 0;
+        var p = (byte*)NativeMemory.Alloc((nuint)count + 1);
+        Encoding.UTF8.GetBytes(value, new Span<byte>(p, count));
+        p[count] = 0;
+        _ptr = (nint)p;
     }
 
     public string Value { get; }
@@ -39,27 +40,27 @@ internal sealed unsafe class NativeUtf8 : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_ptr == null, this);
-            return _ptr;
+            var p = _ptr;
+            ObjectDisposedException.ThrowIf(p == 0, this);
+            return (byte*)p;
         }
     }
 
     public void Dispose()
     {
-        var p = _ptr;
-        _ptr = null;
-        if (p != null)
-        {
-            NativeMemory.Free(p);
-        }
+        Free();
         GC.SuppressFinalize(this);
     }
 
-    ~NativeUtf8()
+    // Finalizer and Dispose may both run (e.g. a session handle finalized after its name strings): free exactly once.
+    ~NativeUtf8() => Free();
+
+    private void Free()
     {
-        if (_ptr != null)
+        var p = Interlocked.Exchange(ref _ptr, 0);
+        if (p != 0)
         {
-            NativeMemory.Free(_ptr);
+            NativeMemory.Free((void*)p);
         }
     }
 }
