@@ -53,8 +53,11 @@ public sealed class FusionPipeline
     public FusionPrompts CurrentPrompts => _fuse?.CurrentPrompts ?? FusionPrompts.Clean;
     public IFusionEngine Engine => _engine;
 
-    /// <summary>Each published frame, borrowed for the duration of the call (web preview).</summary>
-    public Action<Frame>? PublishObserver { get; set; }
+    /// <summary>Each pair and its fused frame, borrowed for the duration of the call (web preview).</summary>
+    public Action<Frame?, Frame?, Frame>? FuseObserver { get; set; }
+
+    /// <summary>Called once the stages run (sources opened).</summary>
+    public event Action? Started;
 
     /// <summary>
     /// Runs until both sources end (recorded) or <paramref name="stop"/> fires, then drains and finalises the sinks.
@@ -107,8 +110,11 @@ public sealed class FusionPipeline
             visChannel.Writer, Metrics.CaptureVisible, Metrics, restart, _options.Sources.Visible.RestartBackoffSeconds);
         var sync = new SyncStage(irChannel.Reader, visChannel.Reader, pairChannel.Writer, Metrics, IsLive,
             TimeSpan.FromMilliseconds(_options.Sync.ToleranceMs), TimeSpan.FromMilliseconds(_options.Sync.MaxWaitMs));
-        _fuse = new FuseStage(pairChannel.Reader, fusedChannel.Writer, _engine, _prompts, _registration, outputPool, Metrics.Fuse);
-        var publish = new PublishStage(fusedChannel.Reader, _sinks, Metrics) { Observer = PublishObserver };
+        _fuse = new FuseStage(pairChannel.Reader, fusedChannel.Writer, _engine, _prompts, _registration, outputPool, Metrics.Fuse)
+        {
+            Observer = FuseObserver,
+        };
+        var publish = new PublishStage(fusedChannel.Reader, _sinks, Metrics);
 
         // Capture stops on request; downstream stages only on an abort, so they drain what was captured.
         using var captureStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -122,6 +128,7 @@ public sealed class FusionPipeline
             _fuse.Start(abort.Token),
             publish.Start(abort.Token),
         };
+        Started?.Invoke();
         Exception? failure = null;
         try
         {

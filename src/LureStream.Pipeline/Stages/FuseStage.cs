@@ -43,6 +43,9 @@ public sealed class FuseStage
         _metrics = metrics;
     }
 
+    /// <summary>Sees each pair and its fused result (borrowed for the call only): the web preview.</summary>
+    public Action<Frame?, Frame?, Frame>? Observer { get; set; }
+
     /// <summary>Prompts used for the most recent pair (for status).</summary>
     public FusionPrompts CurrentPrompts => _lastPrompts;
 
@@ -137,6 +140,7 @@ public sealed class FuseStage
         {
             GrayToRgb(pair.Infrared!.ReadOnlyPixels, output.Pixels);
         }
+        Observer?.Invoke(pair.Infrared, pair.Visible, output);
         return output;
     }
 

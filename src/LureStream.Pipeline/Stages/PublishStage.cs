@@ -26,9 +26,6 @@ public sealed class PublishStage
         _metrics = metrics;
     }
 
-    /// <summary>Called with each published frame (borrowed for the call only), e.g. to refresh a preview.</summary>
-    public Action<Frame>? Observer { get; set; }
-
     public Task Start(CancellationToken ct) =>
         Task.Factory.StartNew(() => Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
@@ -87,7 +84,6 @@ public sealed class PublishStage
                 _log.Error("sink {Sink} failed and is disabled: {Error}", _sinks[i].Target, e.Message);
             }
         }
-        Observer?.Invoke(frame);
         _metrics.Publish.Latency.RecordSince(start);
         _metrics.EndToEnd.RecordSince(frame.CaptureTimestamp);
         _metrics.Publish.CountOut();

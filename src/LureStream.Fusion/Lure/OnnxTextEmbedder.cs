@@ -1,0 +1,48 @@
+using LureStream.Fusion.Text;
+using LureStream.Onnx;
+
+namespace LureStream.Fusion.Lure;
+
+/// <summary>
+/// <see cref="ITextEmbedder"/> over the bundle's <c>text_encoder.onnx</c>. Called only on a prompt-cache miss, so
+/// it favours simplicity (plain Run) over allocation-free binding.
+/// </summary>
+public sealed class OnnxTextEmbedder : ITextEmbedder
+{
+    private static readonly string[] InputNames = ["input_ids", "attention_mask"];
+    private static readonly string[] OutputNames = ["embedding"];
+    private readonly OrtSession _session;
+
+    public OnnxTextEmbedder(OrtSession session, int dimension)
+    {
+        _session = session;
+        Dimension = dimension;
+    }
+
+    public int Dimension { get; }
+
+    public void Embed(ReadOnlySpan<long> inputIds, ReadOnlySpan<long> attentionMask, Span<float> embedding)
+    {
+        long[] ids = inputIds.ToArray();
+        long[] mask = attentionMask.ToArray();
+        using var idsValue = OrtValue.CreateTensor(ids, [1, ids.Length]);
+        using var maskValue = OrtValue.CreateTensor(mask, [1, mask.Length]);
+        var outputs = _session.Run(InputNames, [idsValue, maskValue], OutputNames);
+        try
+        {
+            var data = outputs[0].GetTensorData<float>();
+            if (data.Length != Dimension)
+            {
+                throw new ModelBundleException($"text_encoder returned {data.Length} values; the manifest says embedding_dim {Dimension}");
+            }
+            data.CopyTo(embedding);
+        }
+        finally
+        {
+            foreach (var o in outputs)
+            {
+                o.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using LureStream.Core.Frames;
+using LureStream.Core.Media;
+using LureStream.Core.Options;
+using LureStream.Fusion;
+using LureStream.Fusion.Registration;
+using LureStream.Media.Sources;
+using LureStream.Pipeline.Control;
+using LureStream.Pipeline.Stages;
+using Serilog;
+
+namespace LureStream.Pipeline.Hosting;
+
+/// <summary>
+/// Assembles and runs one pipeline from options: engine (LURE or classical), prompt controller, registration,
+/// sinks, control API and web console; prints progress while it runs and the summary at the end.
+/// </summary>
+public static class PipelineRunner
+{
+    public static async Task<PipelineSummary> RunAsync(LureStreamOptions options, double? seconds, CancellationToken ct,
+        TextWriter? console = null)
+    {
+        console ??= Console.Out;
+        var log = Log.ForContext("Stage", "run");
+        using var engine = FusionEngineFactory.Create(options.Fusion);
+        var prompts = new PromptController(options.Detector, engine);
+        var registration = options.Registration.Matrix.Count > 0 ? new RegistrationTransform(new IrRegistration(options.Registration.Matrix)) : null;
+        if (registration is not null)
+        {
+            log.Information("registration: IR warped onto VIS with matrix [{Matrix}]", string.Join(", ", options.Registration.Matrix));
+        }
+        var sinks = SinkFactory.Create(options.Sinks, options.Fusion.Fps);
+        try
+        {
+            var pipeline = new FusionPipeline(options, (uri, modality, request) => MediaSources.Open(uri, modality, request),
+                sinks, engine.Engine, prompts, registration);
+            var preview = new PreviewComposer(options.Fusion.Width, options.Fusion.Height);
+            pipeline.FuseObserver = preview.Offer;
+            var control = new LiveControl(pipeline, prompts, preview, sinks, engine.CacheStatistics);
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (seconds is { } s)
+            {
+                stop.CancelAfter(TimeSpan.FromSeconds(s));
+            }
+            ControlServer? server = null;
+            if (options.Control.Enabled)
+            {
+                server = await ControlServer.StartAsync(control, options.Control.Url, options.Control.Token, ct);
+            }
+            try
+            {
+                using var progress = new ProgressReporter(pipeline, console, seconds);
+                pipeline.Started += progress.Start;
+                foreach (var sink in sinks)
+                {
+                    if (sink.Target.StartsWith("rtsp://", StringComparison.Ordinal))
+                    {
+                        console.WriteLine($"serving {sink.Target}");
+                    }
+                }
+                if (server is not null)
+                {
+                    console.WriteLine($"web console and control API: {server.Url}");
+                }
+                var summary = await pipeline.RunAsync(stop.Token);
+                progress.Stop();
+                foreach (var line in summary.ToLines())
+                {
+                    console.WriteLine(line);
+                }
+                if (!summary.IsLossless && summary.Mode == "lossless")
+                {
+                    log.Error("lossless run lost frames: {Pairs} pairs, {Fused} fused, {Published} published", summary.Pairs, summary.FusedFrames, summary.PublishedFrames);
+                }
+                log.Information("run finished: {Published} frames in {Seconds:F1}s ({Fps:F1} fps), p95 latency {P95:F1} ms",
+                    summary.PublishedFrames, summary.Elapsed.TotalSeconds, summary.Fps, summary.P95LatencyMs);
+                return summary;
+            }
+            finally
+            {
+                if (server is not null)
+                {
+                    await server.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            foreach (var sink in sinks)
+            {
+                sink.Dispose();
+            }
+        }
+    }
+}
+
+/// <summary>Adapts <see cref="IrRegistration"/> to the fuse stage's per-pair transform.</summary>
+public sealed class RegistrationTransform : IPairTransform
+{
+    private readonly IrRegistration _registration;
+
+    public RegistrationTransform(IrRegistration registration) => _registration = registration;
+
+    public Frame Apply(Frame infrared, Frame visible) => _registration.Warp(infrared);
+}

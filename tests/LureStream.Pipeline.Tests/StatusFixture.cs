@@ -1,0 +1,60 @@
+using LureStream.Core.Frames;
+using LureStream.Core.Fusion;
+using LureStream.Pipeline.Control;
+
+namespace LureStream.Pipeline.Tests;
+
+/// <summary>A control server over a recording target, for request-validation tests that need no pipeline.</summary>
+internal sealed class StatusFixture : IAsyncDisposable
+{
+    private readonly ControlServer _server;
+
+    private StatusFixture(ControlServer server, FakeTarget target, HttpClient http)
+    {
+        _server = server;
+        Target = target;
+        Http = http;
+    }
+
+    public FakeTarget Target { get; }
+    public HttpClient Http { get; }
+
+    public static async Task<StatusFixture> StartAsync()
+    {
+        var target = new FakeTarget();
+        int port = Tools.FreePort();
+        var server = await ControlServer.StartAsync(target, $"http://127.0.0.1:{port}", null, CancellationToken.None);
+        return new StatusFixture(server, target, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    internal sealed class FakeTarget : IControlTarget
+    {
+        public int SetCalls;
+
+        public bool IsReady => true;
+        public byte[]? LatestPreviewPng => null;
+
+        public StatusReport GetStatus()
+        {
+            var src = new SourceStatus("synthetic:", 16, 16, 25, true, true, 0, 0);
+            var p = new ModalityPromptStatus("none", null, false, null);
+            return new StatusReport("running", 0, "live", "classical", "cpu-simd", src, src, p, p, 0, 0, 0, 0, 0, 0, [], null);
+        }
+
+        public void SetPrompt(Modality modality, PromptSelection prompt) => Interlocked.Increment(ref SetCalls);
+
+        public void ClearPrompt(Modality modality)
+        {
+        }
+
+        public void WriteMetrics(TextWriter writer)
+        {
+        }
+    }
+}
