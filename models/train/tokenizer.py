@@ -2,7 +2,7 @@
 
 Implements the same algorithm as the reference BERT tokenizer (do_lower_case=True), so the C#
 side, which implements standard BERT, produces identical ids from the same vocab.txt:
-  1. clean: drop NUL / U+FFFD / control chars, map whitespace chars to ' '
+  1. clean: drop NUL / U+FFFD / control chars (category C*, except \t \n \r), map whitespace chars to ' '
   2. put spaces around CJK ideographs
   3. whitespace split; per token: lower-case, NFD, drop combining marks (Mn);
      split on punctuation (ASCII 33-47, 58-64, 91-96, 123-126 or Unicode category P*)
@@ -24,7 +24,7 @@ def _is_whitespace(ch):
 def _is_control(ch):
     if ch in ("\t", "\n", "\r"):
         return False
-    return unicodedata.category(ch) in ("Cc", "Cf")
+    return unicodedata.category(ch).startswith("C")
 
 
 def _is_punctuation(ch):

@@ -5,7 +5,7 @@ namespace LureStream.Fusion.Text;
 /// <summary>
 /// Unicode data the BERT basic tokenizer needs beyond what <see cref="CharUnicodeInfo"/> offers in
 /// invariant-globalization mode: canonical decomposition (NFD) and canonical combining classes
-/// (the tables are generated, see Tools/generate_unicode_tables.py), plus the Cased and
+/// (the tables are generated, see models/train/tools/generate_unicode_tables.py), plus the Cased and
 /// Case_Ignorable properties used by the Final_Sigma lower-casing rule.
 /// </summary>
 internal static partial class UnicodeTables
