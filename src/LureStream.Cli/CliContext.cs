@@ -72,6 +72,24 @@ public static class CliContext
     public static void SetHandler(Command command, Func<ParseResult, CancellationToken, int> body) =>
         SetHandler(command, (p, ct) => Task.FromResult(body(p, ct)));
 
+    /// <summary>
+    /// For commands that load a config: its logging section applies unless the command line said otherwise
+    /// (--verbose/--quiet win over logging.level, --log-file over logging.file).
+    /// </summary>
+    public static void ApplyConfigLogging(ParseResult parseResult, Core.Options.LoggingOptions logging)
+    {
+        bool levelGiven = parseResult.GetValue(Verbose) || parseResult.GetValue(Quiet);
+        bool fileGiven = parseResult.GetValue(LogFile) is not null;
+        if (levelGiven && fileGiven)
+        {
+            return;
+        }
+        var level = levelGiven ? LogSetup.LevelSwitch?.MinimumLevel ?? LogEventLevel.Information : LogSetup.ParseLevel(logging.Level);
+        string? file = fileGiven ? (parseResult.GetValue(LogFile) == "none" ? null : parseResult.GetValue(LogFile)) : logging.File;
+        Log.CloseAndFlush();
+        LogSetup.Configure(level, string.IsNullOrWhiteSpace(file) ? null : file);
+    }
+
     private static void ConfigureLogging(ParseResult parseResult)
     {
         var level = parseResult.GetValue(Verbose) ? LogEventLevel.Debug

@@ -32,6 +32,7 @@ public sealed class FusionPipeline
     private FuseStage? _fuse;
     private CaptureStage? _captureIr;
     private CaptureStage? _captureVis;
+    private PublishStage? _publish;
 
     public FusionPipeline(LureStreamOptions options, SourceOpener openSource, IReadOnlyList<IFrameSink> sinks,
         IFusionEngine engine, IPromptSource prompts, IPairTransform? registration = null)
@@ -114,7 +115,7 @@ public sealed class FusionPipeline
         {
             Observer = FuseObserver,
         };
-        var publish = new PublishStage(fusedChannel.Reader, _sinks, Metrics);
+        var publish = _publish = new PublishStage(fusedChannel.Reader, _sinks, Metrics);
 
         // Capture stops on request; downstream stages only on an abort, so they drain what was captured.
         using var captureStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -164,9 +165,22 @@ public sealed class FusionPipeline
         return BuildSummary(elapsed);
     }
 
+    /// <summary>The sinks in use now (they change on a config reload).</summary>
+    public IReadOnlyList<IFrameSink> CurrentSinks => _publish?.CurrentSinks ?? _sinks;
+
+    /// <summary>Switches the tee to new sinks; the old ones are finalised and disposed by the pipeline.</summary>
+    public void ReplaceSinks(IReadOnlyList<IFrameSink> sinks)
+    {
+        if (_publish is null)
+        {
+            throw new InvalidOperationException("the pipeline is not running");
+        }
+        _publish.ReplaceSinks(sinks);
+    }
+
     private void CompleteSinks()
     {
-        foreach (var sink in _sinks)
+        foreach (var sink in CurrentSinks)
         {
             try
             {
@@ -187,8 +201,8 @@ public sealed class FusionPipeline
         {
             dropped += s.Dropped;
         }
-        var sinkNames = new List<string>(_sinks.Count);
-        foreach (var s in _sinks)
+        var sinkNames = new List<string>();
+        foreach (var s in CurrentSinks)
         {
             sinkNames.Add(s.Target);
         }

@@ -17,10 +17,13 @@ public static class LogSetup
         _ => LogEventLevel.Information,
     };
 
+    /// <summary>The level switch of the installed logger (a config reload changes it).</summary>
+    public static LoggingLevelSwitch? LevelSwitch { get; private set; }
+
     /// <summary>Creates and installs <see cref="Log.Logger"/>. The returned switch lets a config reload change the level.</summary>
     public static LoggingLevelSwitch Configure(LogEventLevel consoleLevel, string? jsonFile)
     {
-        var levelSwitch = new LoggingLevelSwitch(consoleLevel);
+        var levelSwitch = LevelSwitch = new LoggingLevelSwitch(consoleLevel);
         var config = new LoggerConfiguration()
             .MinimumLevel.ControlledBy(levelSwitch)
             .Enrich.FromLogContext()

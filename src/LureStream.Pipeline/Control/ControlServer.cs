@@ -121,7 +121,14 @@ public sealed class ControlServer : IAsyncDisposable
             {
                 return Error(400, problem);
             }
-            target.SetPrompt(m, prompt);
+            try
+            {
+                target.SetPrompt(m, prompt);
+            }
+            catch (LureStreamException e)
+            {
+                return Error(400, e.Message);
+            }
             return Results.Json(target.GetStatus(), Json);
         });
         app.MapDelete("/api/prompt/{modality}", (string modality) =>

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Runtime.InteropServices;
 using LureStream.Core.Frames;
 using LureStream.Core.Media;
 using LureStream.Core.Options;
@@ -18,7 +18,7 @@ namespace LureStream.Pipeline.Hosting;
 public static class PipelineRunner
 {
     public static async Task<PipelineSummary> RunAsync(LureStreamOptions options, double? seconds, CancellationToken ct,
-        TextWriter? console = null)
+        TextWriter? console = null, string? configPath = null)
     {
         console ??= Console.Out;
         var log = Log.ForContext("Stage", "run");
@@ -30,9 +30,10 @@ public static class PipelineRunner
             log.Information("registration: IR warped onto VIS with matrix [{Matrix}]", string.Join(", ", options.Registration.Matrix));
         }
         var sinks = SinkFactory.Create(options.Sinks, options.Fusion.Fps);
+        FusionPipeline? pipeline = null;
         try
         {
-            var pipeline = new FusionPipeline(options, (uri, modality, request) => MediaSources.Open(uri, modality, request),
+            pipeline = new FusionPipeline(options, (uri, modality, request) => MediaSources.Open(uri, modality, request),
                 sinks, engine.Engine, prompts, registration);
             var preview = new PreviewComposer(options.Fusion.Width, options.Fusion.Height);
             pipeline.FuseObserver = preview.Offer;
@@ -48,6 +49,12 @@ public static class PipelineRunner
             {
                 server = await ControlServer.StartAsync(control, options.Control.Url, options.Control.Token, ct);
             }
+            // SIGHUP (systemctl reload) re-reads the config and applies detector, sink and log-level changes live.
+            using var hangup = configPath is null ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
+            {
+                ctx.Cancel = true;
+                ConfigReloader.Reload(configPath, options, pipeline, prompts);
+            });
             try
             {
                 using var progress = new ProgressReporter(pipeline, console, seconds);
@@ -87,9 +94,17 @@ public static class PipelineRunner
         }
         finally
         {
+            // Sinks are idempotent on Dispose: the initial set and whatever a reload swapped in.
             foreach (var sink in sinks)
             {
                 sink.Dispose();
+            }
+            if (pipeline is not null)
+            {
+                foreach (var sink in pipeline.CurrentSinks)
+                {
+                    sink.Dispose();
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Core.Options;
@@ -16,7 +17,7 @@ namespace LureStream.Pipeline.Hosting;
 /// </summary>
 public sealed class PromptController : IPromptSource
 {
-    private readonly ConditionTracker? _tracker;
+    private volatile ConditionTracker? _tracker;
     private readonly EngineSelection _engine;
     private readonly ILogger _log = Log.ForContext("Stage", "prompt");
     private FusionPrompts _last = FusionPrompts.Clean;
@@ -25,44 +26,45 @@ public sealed class PromptController : IPromptSource
     public PromptController(DetectorOptions options, EngineSelection engine)
     {
         _engine = engine;
-        if (options.Enabled)
-        {
-            _tracker = new ConditionTracker(new ConditionDetector(), new ConditionTrackerOptions { MinDwell = TimeSpan.FromSeconds(options.DwellSeconds) });
-        }
-        if (options.Infrared is { } ir && DegradationConditions.TryParse(ir, out var irCondition))
-        {
-            ApplyConfigured(Modality.Infrared, irCondition);
-        }
-        if (options.Visible is { } vis && DegradationConditions.TryParse(vis, out var visCondition))
-        {
-            ApplyConfigured(Modality.Visible, visCondition);
-        }
+        Reconfigure(options);
+    }
+
+    /// <summary>Applies detector settings (on start and on a config reload); operator overrides are kept.</summary>
+    public void Reconfigure(DetectorOptions options)
+    {
+        _tracker = options.Enabled
+            ? new ConditionTracker(new ConditionDetector(), new ConditionTrackerOptions { MinDwell = TimeSpan.FromSeconds(options.DwellSeconds) })
+            : null;
+        _configuredIr = options.Infrared is { } ir && DegradationConditions.TryParse(ir, out var irCondition) ? new PromptSelection(irCondition) : null;
+        _configuredVis = options.Visible is { } vis && DegradationConditions.TryParse(vis, out var visCondition) ? new PromptSelection(visCondition) : null;
+        _log.Information("detector {State}, dwell {Dwell}s, fixed conditions ir {Ir} / vis {Vis}", options.Enabled ? "on" : "off",
+            options.DwellSeconds, options.Infrared ?? "-", options.Visible ?? "-");
     }
 
     private readonly object _gate = new();
     private PromptSelection? _overrideIr;
     private PromptSelection? _overrideVis;
-    private PromptSelection? _configuredIr;
-    private PromptSelection? _configuredVis;
+    private volatile StrongBox<PromptSelection>? _configuredIrBox;
+    private volatile StrongBox<PromptSelection>? _configuredVisBox;
 
-    private void ApplyConfigured(Modality m, DegradationCondition c)
+    private PromptSelection? _configuredIr
     {
-        var selection = new PromptSelection(c);
-        if (m == Modality.Infrared)
-        {
-            _configuredIr = selection;
-        }
-        else
-        {
-            _configuredVis = selection;
-        }
+        get => _configuredIrBox?.Value;
+        set => _configuredIrBox = value is { } v ? new StrongBox<PromptSelection>(v) : null;
+    }
+
+    private PromptSelection? _configuredVis
+    {
+        get => _configuredVisBox?.Value;
+        set => _configuredVisBox = value is { } v ? new StrongBox<PromptSelection>(v) : null;
     }
 
     public FusionPrompts Next(Frame? infrared, Frame? visible)
     {
-        if (_tracker is not null)
+        var tracker = _tracker;
+        if (tracker is not null)
         {
-            _detected = _tracker.Update(infrared, visible);
+            _detected = tracker.Update(infrared, visible);
         }
         PromptSelection? irOverride, visOverride;
         lock (_gate)
@@ -79,6 +81,12 @@ public sealed class PromptController : IPromptSource
     public void SetOverride(Modality modality, PromptSelection prompt)
     {
         prompt = prompt with { IsOverride = true };
+        if (prompt.Text is { } text && _engine.Lure is { } lure)
+        {
+            // Embed on the caller's (HTTP) thread: the fuse thread then only looks it up, and a prompt the
+            // tokenizer rejects fails here, before anything changes.
+            lure.Prompts.GetOrAdd(text);
+        }
         lock (_gate)
         {
             if (modality == Modality.Infrared)

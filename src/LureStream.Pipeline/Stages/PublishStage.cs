@@ -13,8 +13,9 @@ namespace LureStream.Pipeline.Stages;
 public sealed class PublishStage
 {
     private readonly ChannelReader<Frame> _input;
-    private readonly IReadOnlyList<IFrameSink> _sinks;
-    private readonly bool[] _failed;
+    private IReadOnlyList<IFrameSink> _sinks;
+    private bool[] _failed;
+    private IReadOnlyList<IFrameSink>? _pendingSinks;
     private readonly PipelineMetrics _metrics;
     private readonly ILogger _log = Log.ForContext("Stage", "publish");
 
@@ -26,10 +27,69 @@ public sealed class PublishStage
         _metrics = metrics;
     }
 
+    /// <summary>The sinks frames currently go to.</summary>
+    public IReadOnlyList<IFrameSink> CurrentSinks => Volatile.Read(ref _sinks);
+
+    /// <summary>
+    /// Hands the tee a new set of sinks (config reload). The publish thread switches before its next frame, then
+    /// finalises and disposes the old sinks off its own thread, so recordings end cleanly and no frame is torn.
+    /// </summary>
+    public void ReplaceSinks(IReadOnlyList<IFrameSink> sinks) => Volatile.Write(ref _pendingSinks, sinks);
+
+    private void SwapIfRequested()
+    {
+        var next = Interlocked.Exchange(ref _pendingSinks, null);
+        if (next is null)
+        {
+            return;
+        }
+        var old = _sinks;
+        Volatile.Write(ref _failed, new bool[next.Count]);
+        Volatile.Write(ref _sinks, next);
+        _log.Information("sinks replaced: {Sinks}", string.Join(", ", Targets(next)));
+        _ = Task.Run(() =>
+        {
+            foreach (var sink in old)
+            {
+                try
+                {
+                    sink.Complete();
+                }
+                catch (Exception e) when (e is Core.LureStreamException or IOException)
+                {
+                    _log.Error("finalising replaced sink {Sink} failed: {Error}", sink.Target, e.Message);
+                }
+                sink.Dispose();
+            }
+        });
+    }
+
+    private static string[] Targets(IReadOnlyList<IFrameSink> sinks)
+    {
+        var t = new string[sinks.Count];
+        for (int i = 0; i < t.Length; i++)
+        {
+            t[i] = sinks[i].Target;
+        }
+        return t;
+    }
+
     public Task Start(CancellationToken ct) =>
         Task.Factory.StartNew(() => Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void Run(CancellationToken ct)
+    {
+        try
+        {
+            RunLoop(ct);
+        }
+        finally
+        {
+            SwapIfRequested(); // a reload that came after the last frame still takes effect for finalisation
+        }
+    }
+
+    private void RunLoop(CancellationToken ct)
     {
         try
         {
@@ -65,6 +125,7 @@ public sealed class PublishStage
 
     private void Publish(Frame frame)
     {
+        SwapIfRequested();
         _metrics.Publish.CountIn();
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int i = 0; i < _sinks.Count; i++)

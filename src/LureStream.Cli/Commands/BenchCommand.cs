@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Text.Json;
+using LureStream.Core;
+using LureStream.Core.Options;
+using LureStream.Fusion;
+using LureStream.Fusion.Conditions;
+using LureStream.Fusion.Lure;
+using LureStream.Fusion.Text;
+using LureStream.Onnx;
+using LureStream.Pipeline.Hosting;
+
+namespace LureStream.Cli.Commands;
+
+/// <summary>
+/// <c>lurestream bench</c>: throughput and latency measured as ratios inside one run — the pipeline against capture
+/// alone and against the bare engine; <c>bench ort</c> our ONNX Runtime binding against the bare C API;
+/// <c>bench prompts</c> cached prompt lookups against recomputing; <c>bench detector</c> the detector's confusion matrix.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var engine = new Option<string>("--engine") { Description = "lure or classical (auto: lure when the bundle is present).", DefaultValueFactory = _ => "auto" };
+        engine.AcceptOnlyFromAmong("auto", "lure", "classical");
+        var model = new Option<string?>("--model") { Description = "LURE bundle directory (default models/lure-lite)." };
+        var size = new Option<string>("--size") { Description = "Frame size WxH.", DefaultValueFactory = _ => "640x512" };
+        var frames = new Option<int>("--frames") { Description = "Frames through the pipeline.", DefaultValueFactory = _ => 200 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = default).", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var command = new Command("bench", "Benchmark the pipeline: capture alone, bare engine and the full pipeline at one size, in one run (ratios).")
+        {
+            engine, model, size, frames, threads, json,
+        };
+        CliContext.SetHandler(command, async (p, ct) =>
+        {
+            var (w, h) = SamplesCommand.ParseSize(p.GetValue(size)!);
+            int n = p.GetValue(frames);
+            if (n is < 5 or > 100_000)
+            {
+                throw new LureStreamException($"--frames {n} is outside 5..100000");
+            }
+            var fusion = new FusionOptions { Width = w, Height = h, Engine = p.GetValue(engine)!, Threads = p.GetValue(threads) };
+            if (p.GetValue(model) is { } m)
+            {
+                fusion.Model = m;
+            }
+            var result = await PipelineBenchmark.RunAsync(fusion, n, ct);
+            if (p.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                foreach (var line in result.ToMarkdown())
+                {
+                    Console.WriteLine(line);
+                }
+            }
+            return 0;
+        });
+
+        var iterations = new Option<int>("--iterations") { Description = "Calls per side on the Identity model.", DefaultValueFactory = _ => 20000 };
+        var ort = new Command("ort", "Per-call overhead of our ONNX Runtime binding versus the bare C API sequence (Identity and ~10 MFLOP conv models), and managed bytes per IoBinding run.")
+        {
+            iterations,
+        };
+        CliContext.SetHandler(ort, (p, _) =>
+        {
+            OrtBindingBenchmark.Run(Console.Out, Math.Max(100, p.GetValue(iterations)));
+            return 0;
+        });
+        command.Subcommands.Add(ort);
+
+        var promptIterations = new Option<int>("--iterations") { Description = "Text-encoder recomputations to time.", DefaultValueFactory = _ => 200 };
+        var promptModel = new Option<string?>("--model") { Description = "LURE bundle directory (default models/lure-lite)." };
+        var prompts = new Command("prompts", "Per-frame prompt cost: cached embedding lookup versus re-running tokenizer + text encoder (ratio).")
+        {
+            promptIterations, promptModel,
+        };
+        CliContext.SetHandler(prompts, (p, _) =>
+        {
+            string dir = p.GetValue(promptModel) is { } d ? LureStreamPaths.Resolve(d)
+                : LureStreamPaths.DefaultModelDirectory ?? throw new ModelBundleException("no model bundle found (models/lure-lite)");
+            using var lure = LureModel.Load(dir);
+            var embedder = new OnnxTextEmbedder(lure.TextEncoder, lure.Manifest.EmbeddingDim);
+            var texts = new List<string> { lure.Manifest.PseudoPrompt };
+            foreach (var t in lure.Manifest.Tasks)
+            {
+                texts.Add(t.DefaultPrompt);
+            }
+            PromptCacheBenchmark.Run(lure.Tokenizer, embedder, Console.Out, Math.Max(1, p.GetValue(promptIterations)), texts,
+                new PromptEmbeddingCacheOptions { MaxTokens = lure.Manifest.Tokenizer.MaxLength });
+            return 0;
+        });
+        command.Subcommands.Add(prompts);
+
+        var perClass = new Option<int>("--frames-per-class") { Description = "Held-out synthetic frames per condition.", DefaultValueFactory = _ => 40 };
+        var detector = new Command("detector", "Accuracy and confusion matrix of the condition detector on held-out synthetic degraded frames.")
+        {
+            perClass,
+        };
+        CliContext.SetHandler(detector, (p, _) =>
+        {
+            var matrix = ConditionEvaluation.Run(Math.Max(1, p.GetValue(perClass)), seed: 1000);
+            Console.WriteLine(matrix.ToMarkdown());
+            Console.WriteLine($"accuracy {matrix.Accuracy:P1} over {matrix.Total} frames");
+            return 0;
+        });
+        command.Subcommands.Add(detector);
+        return command;
+    }
+}

@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Text.Json;
+using LureStream.Core;
+using LureStream.Fusion.Lure;
+using LureStream.Onnx;
+
+namespace LureStream.Cli.Commands;
+
+/// <summary><c>lurestream models info [DIR]</c>: the bundle's manifest, graphs and the execution providers available.</summary>
+public static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var dir = new Argument<string?>("dir") { Description = "Bundle directory (default: the bundled models/lure-lite).", Arity = ArgumentArity.ZeroOrOne };
+        var json = new Option<bool>("--json") { Description = "Print the graphs' real input/output metadata as JSON." };
+        var info = new Command("info", "Show a LURE bundle: tasks and prompts, graphs with their inputs/outputs as loaded by ONNX Runtime, providers available.")
+        {
+            dir, json,
+        };
+        CliContext.SetHandler(info, (p, _) =>
+        {
+            string path = p.GetValue(dir) is { } d ? LureStreamPaths.Resolve(d)
+                : LureStreamPaths.DefaultModelDirectory ?? throw new ModelBundleException("no bundled model found (models/lure-lite); give a bundle directory");
+            using var model = LureModel.Load(path);
+            var m = model.Manifest;
+            if (p.GetValue(json))
+            {
+                var doc = new Dictionary<string, object?>
+                {
+                    ["name"] = m.Name,
+                    ["version"] = m.Version,
+                    ["directory"] = m.Directory,
+                    ["onnxruntime"] = OrtRuntime.Version,
+                    ["available_providers"] = OrtRuntime.GetAvailableProviders(),
+                    ["graphs"] = new Dictionary<string, object>
+                    {
+                        ["text_encoder"] = Describe(model.TextEncoder),
+                        ["image_encoder"] = Describe(model.ImageEncoder),
+                        ["fusion_decoder"] = Describe(model.FusionDecoder),
+                    },
+                    ["tasks"] = m.Tasks,
+                    ["pseudo_prompt"] = m.PseudoPrompt,
+                };
+                Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+                return 0;
+            }
+            Console.WriteLine($"{m.Name} {m.Version} ({m.Directory})");
+            Console.WriteLine($"  opset {m.Opset}, embedding {m.EmbeddingDim}, latents [{string.Join(", ", m.LatentChannels)}], spatial multiple {m.SpatialMultiple}");
+            Console.WriteLine($"  tokenizer {m.Tokenizer.Vocab} ({model.Tokenizer.VocabularySize} tokens, lowercase {m.Tokenizer.Lowercase}, max {m.Tokenizer.MaxLength})");
+            Console.WriteLine("  tasks:");
+            foreach (var t in m.Tasks)
+            {
+                Console.WriteLine($"    {t.Id} {t.Name,-15} {t.Modality,-9} \"{t.DefaultPrompt}\"");
+            }
+            Console.WriteLine($"  pseudo prompt: \"{m.PseudoPrompt}\"");
+            foreach (var (name, session) in new[] { ("text_encoder", model.TextEncoder), ("image_encoder", model.ImageEncoder), ("fusion_decoder", model.FusionDecoder) })
+            {
+                Console.WriteLine($"  {name}: {m.Graphs[name].File} on {string.Join("+", session.Providers)}");
+                foreach (var i in session.Inputs)
+                {
+                    Console.WriteLine($"    in  {i.Name} {i.ElementType.OnnxName()} {i.FormatShape()}");
+                }
+                foreach (var o in session.Outputs)
+                {
+                    Console.WriteLine($"    out {o.Name} {o.ElementType.OnnxName()} {o.FormatShape()}");
+                }
+            }
+            Console.WriteLine($"  ONNX Runtime {OrtRuntime.Version} ({OrtRuntime.LibraryPath}); providers available: {string.Join(", ", OrtRuntime.GetAvailableProviders())}");
+            return 0;
+        });
+        return new Command("models", "Inspect model bundles.") { info };
+    }
+
+    private static object Describe(OrtSession s)
+    {
+        var inputs = new List<object>();
+        foreach (var i in s.Inputs)
+        {
+            inputs.Add(new { name = i.Name, dtype = i.ElementType.OnnxName(), shape = i.FormatShape() });
+        }
+        var outputs = new List<object>();
+        foreach (var o in s.Outputs)
+        {
+            outputs.Add(new { name = o.Name, dtype = o.ElementType.OnnxName(), shape = o.FormatShape() });
+        }
+        return new { providers = s.Providers, inputs, outputs };
+    }
+}

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LureStream.Core;
+using LureStream.Core.Fusion;
+
+namespace LureStream.Cli.Commands;
+
+/// <summary><c>lurestream prompt set|clear|show</c>: the CLI client of a running pipeline's control API.</summary>
+public static class PromptCommand
+{
+    private static readonly Option<string> Url = new("--url")
+    {
+        Description = "Control API of the running pipeline.",
+        DefaultValueFactory = _ => "http://127.0.0.1:8080",
+    };
+
+    private static readonly Option<string?> Token = new("--token")
+    {
+        Description = "Bearer token (default: LURESTREAM_TOKEN).",
+    };
+
+    public static Command Create()
+    {
+        var modality = new Argument<string>("modality") { Description = "visible (vis) or infrared (ir)." };
+        var condition = new Option<string?>("--condition") { Description = $"A condition: {DegradationConditions.AllKeys}." };
+        var text = new Option<string?>("--text") { Description = "A free-text prompt (embedded once, then cached)." };
+        var set = new Command("set", "Override the prompt of one modality; the next frame uses it.") { modality, condition, text, Url, Token };
+        CliContext.SetHandler(set, async (p, ct) =>
+        {
+            string? c = p.GetValue(condition);
+            string? t = p.GetValue(text);
+            if (c is null && t is null)
+            {
+                throw new LureStreamException("prompt set needs --condition or --text");
+            }
+            using var client = Client(p);
+            using var response = await client.PutAsJsonAsync($"api/prompt/{Uri.EscapeDataString(p.GetValue(modality)!)}", new { condition = c, text = t }, ct);
+            await PrintPrompts(response, ct);
+            return 0;
+        });
+
+        var modality2 = new Argument<string>("modality") { Description = "visible (vis) or infrared (ir)." };
+        var clear = new Command("clear", "Drop the override of one modality: the detector chooses again.") { modality2, Url, Token };
+        CliContext.SetHandler(clear, async (p, ct) =>
+        {
+            using var client = Client(p);
+            using var response = await client.DeleteAsync($"api/prompt/{Uri.EscapeDataString(p.GetValue(modality2)!)}", ct);
+            await PrintPrompts(response, ct);
+            return 0;
+        });
+
+        var show = new Command("show", "Show the condition and prompt per modality of the running pipeline.") { Url, Token };
+        CliContext.SetHandler(show, async (p, ct) =>
+        {
+            using var client = Client(p);
+            using var response = await client.GetAsync("api/status", ct);
+            await PrintPrompts(response, ct);
+            return 0;
+        });
+        return new Command("prompt", "Set, clear or show the prompt per modality of a running pipeline (control API client).") { set, clear, show };
+    }
+
+    private static HttpClient Client(ParseResult p)
+    {
+        string url = p.GetValue(Url)!;
+        if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var baseUri))
+        {
+            throw new LureStreamException($"--url '{url}' is not an absolute URL");
+        }
+        var client = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(10) };
+        string? token = p.GetValue(Token) ?? Environment.GetEnvironmentVariable("LURESTREAM_TOKEN");
+        if (!string.IsNullOrEmpty(token))
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return client;
+    }
+
+    private static async Task PrintPrompts(HttpResponseMessage response, CancellationToken ct)
+    {
+        string body = await response.Content.ReadAsStringAsync(ct);
+        JsonElement doc;
+        try
+        {
+            doc = JsonDocument.Parse(body).RootElement;
+        }
+        catch (JsonException)
+        {
+            throw new LureStreamException($"control API answered {(int)response.StatusCode} with a non-JSON body");
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            string error = doc.TryGetProperty("error", out var e) ? e.GetString() ?? "" : body;
+            throw new LureStreamException($"control API refused ({(int)response.StatusCode}): {error}");
+        }
+        foreach (var (label, key) in new[] { ("infrared", "infraredPrompt"), ("visible", "visiblePrompt") })
+        {
+            var m = doc.GetProperty(key);
+            string condition = m.GetProperty("condition").GetString() ?? "";
+            bool isOverride = m.TryGetProperty("override", out var o) && o.GetBoolean();
+            string prompt = m.TryGetProperty("prompt", out var pr) ? pr.GetString() ?? "" : "";
+            Console.WriteLine($"{label,-9} {condition,-15} {(isOverride ? "override" : "auto    ")} \"{prompt}\"");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace LureStream.Cli.Tests;
+
+/// <summary>
+/// The README's first command, run as a real process: the fused MKV it leaves is counted by ffprobe, and while it
+/// runs its RTSP stream is read by ffprobe over TCP.
+/// </summary>
+public class DemoCommandTests
+{
+    [Fact]
+    public async Task Demo_writes_a_playable_mkv_and_serves_rtsp_while_running()
+    {
+        string outDir = Directory.CreateTempSubdirectory("demo").FullName;
+        int rtspPort = FreePort();
+        int httpPort = FreePort();
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { Cli.DllPath, "demo", "--seconds", "8", "--out", outDir, "--engine", "classical",
+                     "--rtsp-port", rtspPort.ToString(), "--control-url", $"http://127.0.0.1:{httpPort}", "--log-file", "none" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var demo = Process.Start(psi)!;
+        var stdout = demo.StandardOutput.ReadToEndAsync();
+        var stderr = demo.StandardError.ReadToEndAsync();
+
+        // Read the stream while the demo runs (retry until the server is up).
+        string url = $"rtsp://127.0.0.1:{rtspPort}/fused";
+        CliResult? probe = null;
+        for (int i = 0; i < 20 && !demo.HasExited; i++)
+        {
+            probe = Tools.Run("ffprobe", ["-v", "error", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name,width,height", "-of", "json", url],
+                TimeSpan.FromSeconds(20));
+            if (probe.ExitCode == 0)
+            {
+                break;
+            }
+            await Task.Delay(500);
+        }
+        Assert.True(probe is { ExitCode: 0 }, "ffprobe could not read the demo's RTSP stream: " + probe);
+        var stream = JsonDocument.Parse(probe!.StdOut).RootElement.GetProperty("streams")[0];
+        Assert.Equal("h264", stream.GetProperty("codec_name").GetString());
+        Assert.Equal(640, stream.GetProperty("width").GetInt32());
+
+        Assert.True(demo.WaitForExit(90_000), "demo did not finish");
+        string text = await stdout;
+        Assert.True(demo.ExitCode == 0, $"demo failed: {text}\n{await stderr}");
+        var published = Regex.Match(text, @"published (\d+)");
+        Assert.True(published.Success, text);
+        int frames = int.Parse(published.Groups[1].Value);
+        Assert.InRange(frames, 3, 400); // live mode: a loaded machine fuses fewer frames, never none
+
+        string mkv = Path.Combine(outDir, "fused.mkv");
+        var count = Tools.Run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+            "stream=nb_read_frames,width,height,codec_name", "-of", "json", mkv], TimeSpan.FromSeconds(60));
+        Assert.True(count.ExitCode == 0, count.ToString());
+        var s = JsonDocument.Parse(count.StdOut).RootElement.GetProperty("streams")[0];
+        Assert.Equal(frames, int.Parse(s.GetProperty("nb_read_frames").GetString()!));
+        Assert.Equal(640, s.GetProperty("width").GetInt32());
+        Assert.Equal(512, s.GetProperty("height").GetInt32());
+        Directory.Delete(outDir, true);
+    }
+
+    [Fact]
+    public void Demo_rejects_a_bad_duration_with_one_line()
+    {
+        var r = Cli.RunProcess("demo", "--seconds", "-3");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--seconds", r.StdErr);
+        Assert.DoesNotContain("   at ", r.StdErr);
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+}
