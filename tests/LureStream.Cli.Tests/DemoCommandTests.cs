@@ -24,7 +24,7 @@ public class DemoCommandTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { Cli.DllPath, "demo", "--seconds", "8", "--out", outDir, "--engine", "classical",
+        foreach (var a in new[] { Cli.DllPath, "demo", "--seconds", "15", "--out", outDir, "--engine", "classical",
                      "--rtsp-port", rtspPort.ToString(), "--control-url", $"http://127.0.0.1:{httpPort}", "--log-file", "none" })
         {
             psi.ArgumentList.Add(a);
@@ -38,8 +38,15 @@ public class DemoCommandTests
         CliResult? probe = null;
         for (int i = 0; i < 20 && !demo.HasExited; i++)
         {
-            probe = Tools.Run("ffprobe", ["-v", "error", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name,width,height", "-of", "json", url],
-                TimeSpan.FromSeconds(20));
+            try
+            {
+                probe = Tools.Run("ffprobe", ["-v", "error", "-timeout", "15000000", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name,width,height", "-of", "json", url],
+                    TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                continue;
+            }
             if (probe.ExitCode == 0)
             {
                 break;
