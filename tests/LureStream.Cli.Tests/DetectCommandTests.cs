@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LureStream.Cli.Tests;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class DetectCommandTests
+{
+    private readonly SampleData _data;
+    private readonly ITestOutputHelper _log;
+
+    public DetectCommandTests(SampleData data, ITestOutputHelper log)
+    {
+        _data = data;
+        _log = log;
+    }
+
+    [Fact]
+    public async Task Degraded_pair_is_detected_as_low_light_and_low_contrast()
+    {
+        string[] model = Tools.LureBundle is { } bundle ? ["--model", bundle] : [];
+        var r = await Cli.RunAsync(["detect", "--ir", Path.Combine(_data.Degraded, "ir", "frame_00001.png"), "--vis", Path.Combine(_data.Degraded, "vis", "frame_00001.png"), "--json", .. model]);
+        _log.WriteLine(r.ToString());
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        var root = doc.RootElement;
+        Assert.Equal("low_contrast", root.GetProperty("infrared").GetProperty("condition").GetString());
+        Assert.Equal("low_light", root.GetProperty("visible").GetProperty("condition").GetString());
+        Assert.True(root.GetProperty("visible").GetProperty("statistics").GetProperty("mean").GetDouble() < 70);
+        Assert.Equal(160, root.GetProperty("width").GetInt32());
+        if (Tools.LureBundle is not null)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(root.GetProperty("visible").GetProperty("prompt").GetString()));
+        }
+    }
+
+    [Fact]
+    public async Task Clean_pair_text_output_names_conditions_prompts_and_statistics()
+    {
+        var r = await Cli.RunAsync("detect", "--ir", Path.Combine(_data.CleanIr, "frame_00001.png"), "--vis", Path.Combine(_data.CleanVis, "frame_00001.png"));
+        _log.WriteLine(r.ToString());
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("infrared: ", r.StdOut);
+        Assert.Contains("visible: none", r.StdOut);
+        Assert.Contains("prompt:", r.StdOut);
+        Assert.Contains("rms contrast", r.StdOut);
+        Assert.Contains("dark channel", r.StdOut);
+    }
+
+    [Fact]
+    public async Task Detect_errors_are_one_line()
+    {
+        Tools.AssertOneLineError(await Cli.RunAsync("detect"), "give --ir, --vis or both");
+        string notes = Path.Combine(_data.NewDir("detectbad"), "x.png");
+        File.WriteAllText(notes, "nope");
+        Tools.AssertOneLineError(await Cli.RunAsync("detect", "--vis", notes), "x.png' is not an image");
+    }
+}

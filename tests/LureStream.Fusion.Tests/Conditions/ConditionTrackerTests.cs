@@ -1,0 +1,173 @@
+using LureStream.Core.Frames;
+using LureStream.Core.Fusion;
+using LureStream.Fusion.Conditions;
+using LureStream.Media.Synthetic;
+using Xunit;
+
+namespace LureStream.Fusion.Tests.Conditions;
+
+public class ConditionTrackerTests
+{
+    private static TimeSpan Ms(double ms) => TimeSpan.FromMilliseconds(ms);
+
+    [Fact]
+    public void ASingleOddFrameDoesNotSwitch()
+    {
+        var t = new ConditionTracker();
+        for (int i = 0; i < 50; i++)
+        {
+            var c = i == 20 ? DegradationCondition.Haze : DegradationCondition.None;
+            Assert.Equal(DegradationCondition.None, t.Observe(Modality.Visible, c, Ms(40 * i)));
+        }
+    }
+
+    [Fact]
+    public void ASustainedChangeSwitchesAfterTheDwellTime()
+    {
+        var t = new ConditionTracker(options: new ConditionTrackerOptions { MinFrames = 5, MinDwell = TimeSpan.FromSeconds(1) });
+        int switchedAt = -1;
+        for (int i = 0; i < 60; i++)
+        {
+            var reported = t.Observe(Modality.Visible, DegradationCondition.LowLight, Ms(40 * i));
+            if (reported == DegradationCondition.LowLight && switchedAt < 0)
+            {
+                switchedAt = i;
+            }
+        }
+        Assert.Equal(25, switchedAt); // 25 frames × 40 ms = 1.0 s after the first low-light frame
+        Assert.Equal(DegradationCondition.LowLight, t.GetState(Modality.Visible).Reported);
+    }
+
+    [Fact]
+    public void BothFrameCountAndDwellAreRequired()
+    {
+        var t = new ConditionTracker(options: new ConditionTrackerOptions { MinFrames = 5, MinDwell = TimeSpan.FromSeconds(1) });
+        // Two detections 3 s apart: long enough, but too few frames.
+        Assert.Equal(DegradationCondition.None, t.Observe(Modality.Infrared, DegradationCondition.LowContrast, Ms(0)));
+        Assert.Equal(DegradationCondition.None, t.Observe(Modality.Infrared, DegradationCondition.LowContrast, Ms(3000)));
+        // Many frames in a short time: enough frames, not long enough.
+        var u = new ConditionTracker(options: new ConditionTrackerOptions { MinFrames = 5, MinDwell = TimeSpan.FromSeconds(1) });
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.Equal(DegradationCondition.None, u.Observe(Modality.Infrared, DegradationCondition.LowContrast, Ms(10 * i)));
+        }
+    }
+
+    [Fact]
+    public void AlternatingCandidatesNeverSwitch()
+    {
+        var t = new ConditionTracker(options: new ConditionTrackerOptions { MinFrames = 3, MinDwell = Ms(200) });
+        for (int i = 0; i < 100; i++)
+        {
+            var c = (i % 2 == 0) ? DegradationCondition.Haze : DegradationCondition.LowLight;
+            Assert.Equal(DegradationCondition.None, t.Observe(Modality.Visible, c, Ms(40 * i)));
+        }
+    }
+
+    [Fact]
+    public void OverrideWinsUntilCleared()
+    {
+        var scene = new SyntheticScene(160, 128, 4);
+        using var ir = ConditionDetectorTests.Render(scene, Modality.Infrared, 0, DegradationCondition.None, 0);
+        using var vis = ConditionDetectorTests.Render(scene, Modality.Visible, 0, DegradationCondition.None, 0);
+        var t = new ConditionTracker(options: new ConditionTrackerOptions { MinFrames = 1, MinDwell = TimeSpan.Zero });
+        Assert.Equal(FusionPrompts.Clean, t.Update(ir, vis));
+
+        t.SetOverride(Modality.Visible, new PromptSelection(DegradationCondition.LowLight, "a dark street at night"));
+        var p = t.Update(ir, vis);
+        Assert.Equal(DegradationCondition.LowLight, p.Visible.Condition);
+        Assert.Equal("a dark street at night", p.Visible.Text);
+        Assert.True(p.Visible.IsOverride);
+        Assert.Equal(DegradationCondition.None, p.Infrared.Condition);
+        Assert.False(p.Infrared.IsOverride);
+        Assert.True(t.HasOverride(Modality.Visible));
+        Assert.Equal(p, t.Current);
+
+        t.ClearOverride(Modality.Visible);
+        p = t.Update(ir, vis);
+        Assert.Equal(DegradationCondition.None, p.Visible.Condition);
+        Assert.False(p.Visible.IsOverride);
+        Assert.Throws<ArgumentException>(() => t.SetOverride(Modality.Fused, PromptSelection.Clean));
+    }
+
+    [Fact]
+    public void UpdateDetectsDegradedFramesThroughTheHysteresis()
+    {
+        var scene = new SyntheticScene(160, 128, 6);
+        var t = new ConditionTracker(options: new ConditionTrackerOptions { MinFrames = 3, MinDwell = Ms(80) });
+        FusionPrompts last = default;
+        for (int i = 0; i < 6; i++)
+        {
+            using var ir = ConditionDetectorTests.Render(scene, Modality.Infrared, i, DegradationCondition.LowContrast, 0.7f);
+            using var vis = ConditionDetectorTests.Render(scene, Modality.Visible, i, DegradationCondition.LowLight, 0.7f);
+            ir.Pts = vis.Pts = Ms(40 * i);
+            last = t.Update(ir, vis);
+            if (i == 0)
+            {
+                Assert.Equal(FusionPrompts.Clean, last);
+            }
+        }
+        Assert.Equal(DegradationCondition.LowContrast, last.Infrared.Condition);
+        Assert.Equal(DegradationCondition.LowLight, last.Visible.Condition);
+        Assert.NotNull(t.GetState(Modality.Visible).LastStatistics);
+
+        // A missing side keeps its state.
+        using var onlyIr = ConditionDetectorTests.Render(scene, Modality.Infrared, 7, DegradationCondition.LowContrast, 0.7f);
+        Assert.Equal(DegradationCondition.LowLight, t.Update(onlyIr, null).Visible.Condition);
+    }
+
+    [Fact]
+    public async Task OverridesFromAnotherThreadAreSafe()
+    {
+        var t = new ConditionTracker(options: new ConditionTrackerOptions { MinFrames = 1, MinDwell = TimeSpan.Zero });
+        using var cts = new CancellationTokenSource();
+        var control = Task.Run(() =>
+        {
+            int i = 0;
+            while (!cts.IsCancellationRequested)
+            {
+                if (i++ % 2 == 0)
+                {
+                    t.SetOverride(Modality.Visible, new PromptSelection(DegradationCondition.Haze, "fog"));
+                }
+                else
+                {
+                    t.ClearOverride(Modality.Visible);
+                }
+            }
+        });
+        for (int i = 0; i < 20000; i++)
+        {
+            t.Observe(Modality.Visible, i % 50 < 25 ? DegradationCondition.LowLight : DegradationCondition.None, Ms(i));
+            var p = t.Current.Visible;
+            Assert.True(p.IsOverride ? p.Condition == DegradationCondition.Haze && p.Text == "fog" : p.Text is null);
+        }
+        cts.Cancel();
+        await control;
+        t.ClearOverride(Modality.Visible);
+        Assert.False(t.Current.Visible.IsOverride);
+    }
+
+    [Fact]
+    public void UpdateAllocatesNothingAfterWarmUp()
+    {
+        var scene = new SyntheticScene(320, 256, 2);
+        using var ir = ConditionDetectorTests.Render(scene, Modality.Infrared, 0, DegradationCondition.None, 0);
+        using var vis = ConditionDetectorTests.Render(scene, Modality.Visible, 0, DegradationCondition.Haze, 0.6f);
+        var t = new ConditionTracker();
+        t.SetOverride(Modality.Infrared, new PromptSelection(DegradationCondition.LowContrast, "flat thermal image"));
+        for (int i = 0; i < 3; i++)
+        {
+            ir.Pts = vis.Pts = Ms(40 * i);
+            t.Update(ir, vis);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 3; i < 40; i++)
+        {
+            ir.Pts = vis.Pts = Ms(40 * i);
+            t.Update(ir, vis);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(DegradationCondition.Haze, t.Current.Visible.Condition);
+    }
+}
