@@ -46,7 +46,12 @@ public sealed class EngineSelection : IDisposable
 /// </summary>
 public static class FusionEngineFactory
 {
-    public static EngineSelection Create(FusionOptions options)
+    /// <param name="live">
+    /// Live input must be fused in real time. With engine auto, LURE is used for live input only when it runs on a
+    /// GPU provider: LURE-lite on a CPU manages well under 1 frame/s at 640×512, so a live CPU pipeline would drop
+    /// nearly every frame. Recorded input (lossless) and single images always get LURE when the bundle is present.
+    /// </param>
+    public static EngineSelection Create(FusionOptions options, bool live = false)
     {
         var log = Log.ForContext("Stage", "engine");
         string? modelDir = options.Model is { Length: > 0 } m ? LureStreamPaths.Resolve(m) : LureStreamPaths.DefaultModelDirectory;
@@ -65,14 +70,26 @@ public static class FusionEngineFactory
                 selection = CreateLure(modelDir!, options, "engine: lure (configured)");
                 break;
             default:
-                selection = bundlePresent
-                    ? CreateLure(modelDir!, options, $"engine: lure (auto: bundle found at {modelDir})")
-                    : new EngineSelection(new ClassicalFuser(), $"engine: classical (auto: no model bundle at {modelDir ?? options.Model})", null);
+                if (!bundlePresent)
+                {
+                    selection = new EngineSelection(new ClassicalFuser(), $"engine: classical (auto: no model bundle at {modelDir ?? options.Model})", null);
+                    break;
+                }
+                selection = CreateLure(modelDir!, options, $"engine: lure (auto: bundle found at {modelDir})");
+                if (live && !RunsOnGpu(selection.Lure!.Model.Provider))
+                {
+                    selection.Dispose();
+                    selection = new EngineSelection(new ClassicalFuser(),
+                        "engine: classical (auto: live input needs real time and LURE would run on the CPU only; set engine: lure to force it)", null);
+                }
                 break;
         }
         log.Information("{Reason}; provider {Provider}", selection.Reason, selection.Engine.Provider);
         return selection;
     }
+
+    private static bool RunsOnGpu(string provider) =>
+        provider.Contains("CUDA", StringComparison.OrdinalIgnoreCase) || provider.Contains("Tensorrt", StringComparison.OrdinalIgnoreCase);
 
     public static LureFusionEngine CreateLureEngine(string modelDir, IReadOnlyList<ProviderOptions>? providers = null, int threads = 0)
     {

@@ -15,7 +15,7 @@ public static class DemoCommand
     {
         var seconds = new Option<double>("--seconds") { Description = "How long to run.", DefaultValueFactory = _ => 10 };
         var outDir = new Option<string>("--out") { Description = "Output directory for fused.mkv.", DefaultValueFactory = _ => "out" };
-        var engine = new Option<string>("--engine") { Description = "auto (LURE if the bundled model is present), lure or classical.", DefaultValueFactory = _ => "auto" };
+        var engine = new Option<string>("--engine") { Description = "auto (LURE when the bundle is present and a GPU provider runs it; live CPU-only input gets the classical engine), lure or classical.", DefaultValueFactory = _ => "auto" };
         engine.AcceptOnlyFromAmong("auto", "lure", "classical");
         var rtspPort = new Option<int>("--rtsp-port") { Description = "RTSP port (0 disables the RTSP output).", DefaultValueFactory = _ => 8554 };
         var controlUrl = new Option<string>("--control-url") { Description = "Control API and web console ('none' disables).", DefaultValueFactory = _ => "http://127.0.0.1:8080" };

@@ -17,12 +17,26 @@ namespace LureStream.Pipeline.Hosting;
 /// </summary>
 public static class PipelineRunner
 {
+    /// <summary>Whether the config describes live input (before the sources are opened: by mode, else by URI kind).</summary>
+    public static bool IsLiveConfig(LureStreamOptions options)
+    {
+        if (options.Sources.Mode != "auto")
+        {
+            return options.Sources.Mode == "live";
+        }
+        static bool Live(string uri) => uri.StartsWith("rtsp", StringComparison.OrdinalIgnoreCase)
+            || uri.StartsWith("v4l2:", StringComparison.OrdinalIgnoreCase)
+            || uri.StartsWith("gst:", StringComparison.OrdinalIgnoreCase)
+            || (uri.StartsWith("synthetic:", StringComparison.OrdinalIgnoreCase) && uri.Contains("live=true", StringComparison.OrdinalIgnoreCase));
+        return Live(options.Sources.Infrared.Uri) || Live(options.Sources.Visible.Uri);
+    }
+
     public static async Task<PipelineSummary> RunAsync(LureStreamOptions options, double? seconds, CancellationToken ct,
         TextWriter? console = null, string? configPath = null)
     {
         console ??= Console.Out;
         var log = Log.ForContext("Stage", "run");
-        using var engine = FusionEngineFactory.Create(options.Fusion);
+        using var engine = FusionEngineFactory.Create(options.Fusion, live: IsLiveConfig(options));
         var prompts = new PromptController(options.Detector, engine);
         var registration = options.Registration.Matrix.Count > 0 ? new RegistrationTransform(new IrRegistration(options.Registration.Matrix)) : null;
         if (registration is not null)
