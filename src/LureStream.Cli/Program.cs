@@ -14,4 +14,6 @@ foreach (var command in CommandCatalog.All())
 {
     root.Subcommands.Add(command);
 }
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C/SIGTERM cancel the command's token; a pipeline then drains and finalises its files, which can take a few
+// seconds on a loaded machine, so the runtime waits up to 30 s before it gives up on a clean exit.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
