@@ -29,6 +29,8 @@ public sealed class SyncStage
     private long _pairs;
     private long _irHeadSince;
     private long _visHeadSince;
+    private long _irLastArrival = Stopwatch.GetTimestamp();
+    private long _visLastArrival = Stopwatch.GetTimestamp();
 
     public SyncStage(ChannelReader<Frame> infrared, ChannelReader<Frame> visible, ChannelWriter<FramePair> output,
         PipelineMetrics metrics, bool live, TimeSpan tolerance, TimeSpan maxWait)
@@ -60,7 +62,8 @@ public sealed class SyncStage
                     if (Math.Abs(d) <= _toleranceTicks)
                     {
                         var pair = new FramePair(_irHead, _visHead, _pairs++);
-                        _metrics.Skew.Record(Math.Abs(pair.Skew.TotalMilliseconds));
+                        // Skew in the unit pairing used: capture time (live) or presentation time (recorded).
+                        _metrics.Skew.Record(Math.Abs(_live ? d * 1000.0 / Stopwatch.Frequency : d / (double)TimeSpan.TicksPerMillisecond));
                         _irHead = _visHead = null;
                         if (!await EmitAsync(pair, ct))
                         {
@@ -109,13 +112,13 @@ public sealed class SyncStage
         if (_irHead is null && !_irDone && _ir.TryRead(out var ir))
         {
             _irHead = ir;
-            _irHeadSince = Stopwatch.GetTimestamp();
+            _irHeadSince = _irLastArrival = Stopwatch.GetTimestamp();
             _metrics.Sync.CountIn();
         }
         if (_visHead is null && !_visDone && _vis.TryRead(out var vis))
         {
             _visHead = vis;
-            _visHeadSince = Stopwatch.GetTimestamp();
+            _visHeadSince = _visLastArrival = Stopwatch.GetTimestamp();
             _metrics.Sync.CountIn();
         }
         _irDone = _irHead is null && _ir.Completion.IsCompleted;
@@ -150,7 +153,11 @@ public sealed class SyncStage
         }
         bool partnerDone = irAlone ? _visDone : _irDone;
         long since = irAlone ? _irHeadSince : _visHeadSince;
-        if (!partnerDone && Stopwatch.GetElapsedTime(since) < _maxWait)
+        long partnerLast = irAlone ? _visLastArrival : _irLastArrival;
+        // Wait for a partner only while the other stream is alive: once it has been silent for the maximum wait,
+        // every lone frame passes at once instead of each waiting the full time again.
+        // Recorded input never gives up on a partner stream that is still running (lossless).
+        if (!partnerDone && (!_live || (Stopwatch.GetElapsedTime(partnerLast) < _maxWait && Stopwatch.GetElapsedTime(since) < _maxWait)))
         {
             return null;
         }
