@@ -51,7 +51,7 @@ header() { q eval --ir "$1" --vis "$2" --fused "$3" --markdown | awk 'NR<=2 && /
   mean_row "classical (guided-filter two-scale)" "$WORK/rs/ir" "$WORK/rs/vis" "$WORK/rs/classical"
   mean_row "LURE-lite (pseudo prompts)" "$WORK/rs/ir" "$WORK/rs/vis" "$WORK/rs/lure"
   echo
-  echo "Average and max baselines on the same split are in the model card (\`models/lure-lite/README.md\`)."
+  echo "Average and max baselines are computed by \`models/train/evaluate.py\` (NumPy metrics), not by this report."
   echo
   echo "## Synthetic degraded pairs (8 frames, 320x256, visible low light + infrared low contrast)"
   echo
