@@ -28,6 +28,17 @@ q() { "$LS" "$@" -q --log-file none; }
 q fuse --ir "$WORK/rs/ir" --vis "$WORK/rs/vis" --out "$WORK/rs/classical" --engine classical >/dev/null
 q fuse --ir "$WORK/rs/ir" --vis "$WORK/rs/vis" --out "$WORK/rs/lure" --engine lure --ir-condition none --vis-condition none >/dev/null
 
+# Simple baselines: per-pixel average and maximum of IR (grey as RGB) and VIS, composed by ffmpeg.
+mkdir -p "$WORK/rs/average" "$WORK/rs/max"
+for f in $(ls "$WORK/rs/ir"); do
+  b="${f%.*}"
+  for mode in average:average max:lighten; do
+    ffmpeg -v error -y -i "$WORK/rs/ir/$f" -i "$WORK/rs/vis/$f" -filter_complex \
+      "[0]format=rgb24[a];[1]format=rgb24[b];[a][b]scale2ref[a2][b2];[a2][b2]blend=all_mode=${mode#*:},format=rgb24" \
+      -frames:v 1 "$WORK/rs/${mode%%:*}/$b.png"
+  done
+done
+
 # Synthetic degraded pairs: visible low light + infrared low contrast; LURE with the right prompts vs the pseudo prompt.
 q samples generate --out "$WORK/syn" --frames 8 --size 320x256 --vis-degradation low-light --ir-degradation low-contrast --seed 21 >/dev/null
 q fuse --ir "$WORK/syn/ir" --vis "$WORK/syn/vis" --out "$WORK/syn/classical" --engine classical >/dev/null
@@ -50,8 +61,8 @@ header() { q eval --ir "$1" --vis "$2" --fused "$3" --markdown | awk 'NR<=2 && /
   header "$WORK/rs/ir" "$WORK/rs/vis" "$WORK/rs/classical"
   mean_row "classical (guided-filter two-scale)" "$WORK/rs/ir" "$WORK/rs/vis" "$WORK/rs/classical"
   mean_row "LURE-lite (pseudo prompts)" "$WORK/rs/ir" "$WORK/rs/vis" "$WORK/rs/lure"
-  echo
-  echo "Average and max baselines are computed by \`models/train/evaluate.py\` (NumPy metrics), not by this report."
+  mean_row "average of IR and VIS" "$WORK/rs/ir" "$WORK/rs/vis" "$WORK/rs/average"
+  mean_row "maximum of IR and VIS" "$WORK/rs/ir" "$WORK/rs/vis" "$WORK/rs/max"
   echo
   echo "## Synthetic degraded pairs (8 frames, 320x256, visible low light + infrared low contrast)"
   echo
