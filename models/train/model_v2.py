@@ -1,0 +1,252 @@
+"""LURE v2: luminance fusion that keeps the visible colour.
+
+Differences from v1 (model.py), each answering a measured fault of LURE-lite:
+  - the network fuses and restores luminance only; colour is the visible frame's Cb/Cr times a small
+    low-resolution chroma gain the model predicts (haze desaturates, low light shifts white balance), so a
+    grey input stays grey and hues cannot drift;
+  - no PixelShuffle and no non-overlapping stride-2 kernels: downsampling is a 3x3 stride-2 conv (overlapping),
+    upsampling is bilinear followed by a 3x3 conv, which removes the 2/4-pixel periodic texture;
+  - global residual: fused Y = mean of the input Ys + learned correction (zero-initialised), so training starts
+    from plain averaging instead of from noise;
+  - text-guided attention (TGA) as the paper describes it: the Query comes from the text, the Keys and Values
+    from the image (transposed channel attention), then a GDFN; the v1 scale-and-shift modulation stays
+    selectable ("modulate") for the ablation.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from model import GDFN, CrossAttnBlock, LayerNorm2d, NAFBlock, TextEncoder, channel_attention
+
+CONFIGS = {
+    "v2": dict(channels=[12, 24, 48, 64], latents=[8, 16, 24, 32], k_tb=[0, 1, 1, 1], k_bn=[1, 1, 1, 1],
+               heads=[1, 2, 2, 4], dec_blocks=[1, 1, 1, 1], fus_blocks=[1, 1, 1, 1],
+               text_dim=96, text_layers=2, text_heads=4, text_ff=192, emb_dim=96),
+}
+
+KR, KG, KB = 0.299, 0.587, 0.114
+
+
+def rgb_to_ycbcr(x):
+    """BT.601 full range, x in [0,1] [N,3,H,W] -> y [N,1,H,W], cbcr [N,2,H,W] centred on 0."""
+    r, g, b = x[:, 0:1], x[:, 1:2], x[:, 2:3]
+    y = KR * r + KG * g + KB * b
+    return y, torch.cat([(b - y) * 0.564, (r - y) * 0.713], 1)
+
+
+def ycbcr_to_rgb(y, cbcr):
+    cb, cr = cbcr[:, 0:1], cbcr[:, 1:2]
+    r = y + 1.402 * cr
+    b = y + 1.772 * cb
+    g = (y - KR * r - KB * b) / KG
+    return torch.cat([r, g, b], 1)
+
+
+class TextQueryAttention(nn.Module):
+    """Paper TGA: Q from the text embedding (one C-vector per head-channel, broadcast over pixels and
+    sharpened by a depthwise conv of the image so the query can vary spatially), K and V from the image;
+    transposed attention builds a C x C map per head, so cost stays linear in pixels."""
+
+    def __init__(self, c, heads, text_dim):
+        super().__init__()
+        self.heads = heads
+        self.q_text = nn.Linear(text_dim, c)
+        self.q_img = nn.Conv2d(c, c, 3, padding=1, groups=c)
+        self.kv = nn.Conv2d(c, 2 * c, 1)
+        self.kv_dw = nn.Conv2d(2 * c, 2 * c, 3, padding=1, groups=2 * c)
+        self.temperature = nn.Parameter(torch.ones(heads, 1, 1))
+
+    def forward(self, y, t):
+        q = self.q_text(t)[:, :, None, None] * (1.0 + self.q_img(y))
+        k, v = self.kv_dw(self.kv(y)).chunk(2, dim=1)
+        return channel_attention(q, k, v, self.heads, self.temperature).reshape(y.shape)
+
+
+class ModulatedAttention(nn.Module):
+    """v1 TGA (ablation): text as per-channel scale and shift of the image features before the Q projection."""
+
+    def __init__(self, c, heads, text_dim):
+        super().__init__()
+        self.heads = heads
+        self.text = nn.Linear(text_dim, 2 * c)
+        self.q = nn.Conv2d(c, c, 1)
+        self.q_dw = nn.Conv2d(c, c, 3, padding=1, groups=c)
+        self.kv = nn.Conv2d(c, 2 * c, 1)
+        self.kv_dw = nn.Conv2d(2 * c, 2 * c, 3, padding=1, groups=2 * c)
+        self.temperature = nn.Parameter(torch.ones(heads, 1, 1))
+
+    def forward(self, y, t):
+        w, s = self.text(t)[:, :, None, None].chunk(2, dim=1)
+        q = self.q_dw(self.q(y * (1.0 + w) + s))
+        k, v = self.kv_dw(self.kv(y)).chunk(2, dim=1)
+        return channel_attention(q, k, v, self.heads, self.temperature).reshape(y.shape)
+
+
+ATTENTION = {"query": TextQueryAttention, "modulate": ModulatedAttention}
+
+
+class TGABlock(nn.Module):
+    def __init__(self, c, heads, text_dim, mode):
+        super().__init__()
+        self.norm1 = LayerNorm2d(c)
+        self.att = ATTENTION[mode](c, heads, text_dim)
+        self.proj = nn.Conv2d(c, c, 1)
+        self.norm2 = LayerNorm2d(c)
+        self.ffn = GDFN(c)
+
+    def forward(self, x, t):
+        x = x + self.proj(self.att(self.norm1(x), t))
+        return x + self.ffn(self.norm2(x))
+
+
+class EncoderLayer(nn.Module):
+    """TGA -> modality-embedded NAF block -> f; z = Phi_t(f) - Phi_d(TGA(f)) (task base minus degradation)."""
+
+    def __init__(self, c, c_lat, k_tb, k_bn, heads, text_dim, mode):
+        super().__init__()
+        self.tga = TGABlock(c, heads, text_dim, mode)
+        self.mod = nn.Embedding(2, c)
+        nn.init.zeros_(self.mod.weight)
+        self.base = NAFBlock(c)
+        self.deg_tga = nn.ModuleList([TGABlock(c, heads, text_dim, mode) for _ in range(k_tb)])
+        self.deg_bn = nn.Sequential(*[NAFBlock(c) for _ in range(k_bn)], nn.Conv2d(c, c_lat, 1))
+        self.task = nn.Conv2d(c, c_lat, 1)
+
+    def forward(self, x, t, m):
+        f = self.base(self.tga(x, t) + self.mod(m)[:, :, None, None])
+        d = f
+        for blk in self.deg_tga:
+            d = blk(d, t)
+        return f, self.task(f) - self.deg_bn(d)
+
+
+class ImageEncoder(nn.Module):
+    def __init__(self, cfg, mode):
+        super().__init__()
+        ch, lat = cfg["channels"], cfg["latents"]
+        self.intro = nn.Conv2d(3, ch[0], 3, padding=1)
+        self.layers = nn.ModuleList([EncoderLayer(ch[i], lat[i], cfg["k_tb"][i], cfg["k_bn"][i], cfg["heads"][i],
+                                                  cfg["emb_dim"], mode) for i in range(4)])
+        self.downs = nn.ModuleList([nn.Conv2d(ch[i], ch[i + 1], 3, stride=2, padding=1) for i in range(3)])
+
+    def forward(self, x, t, m):
+        """x [N,3,H,W] in [0,1] (IR replicated), t [N,D], m int64 [N] -> [z1..z4] at 1, 1/2, 1/4, 1/8."""
+        x = self.intro(x)
+        zs = []
+        for i in range(4):
+            f, z = self.layers[i](x, t, m)
+            zs.append(z)
+            if i < 3:
+                x = self.downs[i](f)
+        return zs
+
+
+class FuseScale(nn.Module):
+    """Prior rule (l1-activity weighting of the latents) + cross-attention refinement through a
+    zero-initialised 1x1 conv: at initialisation the fused latent equals the prior."""
+
+    def __init__(self, c, heads, n):
+        super().__init__()
+        self.blocks = nn.ModuleList([CrossAttnBlock(c, heads) for _ in range(n)])
+        self.merge = nn.Conv2d(2 * c, c, 1)
+        self.zero = nn.Conv2d(c, c, 1)
+        nn.init.zeros_(self.zero.weight)
+        nn.init.zeros_(self.zero.bias)
+
+    def forward(self, zi, zv):
+        ai = F.avg_pool2d(zi.abs().mean(1, keepdim=True), 3, stride=1, padding=1, count_include_pad=False)
+        av = F.avg_pool2d(zv.abs().mean(1, keepdim=True), 3, stride=1, padding=1, count_include_pad=False)
+        wi = ai / (ai + av + 1e-6)
+        prior = wi * zi + (1.0 - wi) * zv
+        a, b = zi, zv
+        for blk in self.blocks:
+            a, b = blk(a, b)
+        return prior + self.zero(self.merge(torch.cat([a, b], dim=1)))
+
+
+class Up(nn.Module):
+    """Bilinear x2 then 3x3 conv: no periodic (checkerboard) texture, unlike PixelShuffle or transposed conv."""
+
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, 3, padding=1)
+
+    def forward(self, x, size):
+        return self.conv(F.interpolate(x, size=size, mode="bilinear", align_corners=False))
+
+
+class Decoder(nn.Module):
+    """Fused latents -> luminance correction at full resolution + chroma gain at 1/8 resolution."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        ch, lat = cfg["channels"], cfg["latents"]
+        self.inz = nn.ModuleList([nn.Conv2d(lat[i], ch[i], 1) for i in range(4)])
+        self.blocks = nn.ModuleList([nn.Sequential(*[NAFBlock(ch[i]) for _ in range(cfg["dec_blocks"][i])])
+                                     for i in range(4)])
+        self.ups = nn.ModuleList([Up(ch[i + 1], ch[i]) for i in range(3)])
+        self.out_y = nn.Conv2d(ch[0], 1, 3, padding=1)
+        self.out_gain = nn.Conv2d(ch[3], 2, 1)
+        for conv in (self.out_y, self.out_gain):
+            nn.init.zeros_(conv.weight)
+            nn.init.zeros_(conv.bias)
+
+    def forward(self, zs):
+        x = self.blocks[3](self.inz[3](zs[3]))
+        gain = 1.0 + torch.tanh(self.out_gain(x))  # (0, 2), 1 at initialisation
+        for i in (2, 1, 0):
+            x = self.blocks[i](self.ups[i](x, zs[i].shape[-2:]) + self.inz[i](zs[i]))
+        return self.out_y(x), gain
+
+
+class LUREv2(nn.Module):
+    def __init__(self, cfg, vocab_size, n_tasks, mode="query"):
+        super().__init__()
+        self.cfg = dict(cfg)
+        self.mode = mode
+        lat_heads = [max(1, min(h, l // 8)) for h, l in zip(cfg["heads"], cfg["latents"])]
+        self.text = TextEncoder(vocab_size, cfg["text_dim"], cfg["text_layers"], cfg["text_heads"], cfg["text_ff"],
+                                cfg["emb_dim"], n_tasks)
+        self.encoder = ImageEncoder(cfg, mode)
+        self.fusion = nn.ModuleList([FuseScale(cfg["latents"][i], lat_heads[i], cfg["fus_blocks"][i])
+                                     for i in range(4)])
+        self.decoder = Decoder(cfg)
+
+    def fuse(self, zi, zv, ir, vis):
+        """Latents + the (input) source images in [0,1] -> fused RGB in [0,1], fused Y, chroma gain."""
+        z = [self.fusion[i](zi[i], zv[i]) for i in range(4)]
+        dy, gain = self.decoder(z)
+        iy = rgb_to_ycbcr(ir)[0]
+        vy, vc = rgb_to_ycbcr(vis)
+        y = (0.5 * (iy + vy) + dy).clamp(0.0, 1.0)
+        g = F.interpolate(gain, size=y.shape[-2:], mode="bilinear", align_corners=False)
+        rgb = ycbcr_to_rgb(y, vc * g).clamp(0.0, 1.0)
+        return rgb, y, vc * g
+
+
+# ----------------------------------------------------------------------------- export wrappers
+def u8_nhwc_to_float(image):
+    return image.permute(0, 3, 1, 2).to(torch.float32) * (1.0 / 255.0)
+
+
+class EncoderGraph(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, image, text_embedding, modality):
+        z = self.m.encoder(u8_nhwc_to_float(image), text_embedding, modality)
+        return z[0], z[1], z[2], z[3]
+
+
+class FusionGraph(nn.Module):
+    """Latents of both modalities + both source frames -> fused uint8 RGB (visible chroma kept)."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, ir_z1, ir_z2, ir_z3, ir_z4, vis_z1, vis_z2, vis_z3, vis_z4, infrared, visible):
+        rgb, _, _ = self.m.fuse([ir_z1, ir_z2, ir_z3, ir_z4], [vis_z1, vis_z2, vis_z3, vis_z4],
+                                u8_nhwc_to_float(infrared), u8_nhwc_to_float(visible))
+        return (rgb * 255.0).round().clamp(0.0, 255.0).to(torch.uint8).permute(0, 2, 3, 1)

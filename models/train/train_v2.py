@@ -1,0 +1,291 @@
+"""Train LURE v2 end to end on the real pairs of shared/data (held-out split never read).
+
+  /usr/bin/python3 models/train/train_v2.py --data ../shared/data [--resume] [--steps 20000] [--threads 2]
+
+One stage: text encoder, prompt-conditioned image encoder, fusion and decoder learn together. Every sample is one
+of the tasks below, drawn with fixed probabilities so no task starves:
+  clean        clean pair, pseudo prompts, fusion loss against the inputs
+  <task>       one modality (or both, for low light + IR low contrast) degraded synthetically; the task prompt on
+               the degraded side; fusion loss against the CLEAN sources (restoration + fusion in one target);
+               the unified loss pulls its latents towards those of the clean input under the pseudo prompt
+  keep         a degraded pair under pseudo prompts: fusion loss against the degraded inputs as they are, so the
+               pseudo prompt means "keep the content" and only a task prompt restores
+  real         real night / fog / smoke pair, pseudo prompts, fusion loss against the inputs
+The run checkpoints every --ckpt-minutes to runs_v2/last.pt (atomic) and resumes from it with --resume.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+import data_v2 as D  # noqa: E402
+import degrade  # noqa: E402
+import model_v2 as M  # noqa: E402
+import prompts as P  # noqa: E402
+import tokenizer as T  # noqa: E402
+from common import UserError  # noqa: E402
+
+RUNS = os.path.join(common.HERE, "runs_v2")
+# (name, vis task, ir task, probability)
+MIX = [("clean", None, None, 0.12),
+       ("low_light", "low_light", None, 0.13),
+       ("haze", "haze", None, 0.13),
+       ("overexposure", "overexposure", None, 0.12),
+       ("low_contrast", None, "low_contrast", 0.13),
+       ("low_resolution", None, "low_resolution", 0.13),
+       ("low_light+low_contrast", "low_light", "low_contrast", 0.10),
+       ("keep", "any", "any", 0.07),
+       ("real", None, None, 0.07)]
+W = dict(int=1.0, grad=1.5, ssim=0.5, chroma=1.0, unified=0.1, text=0.1)
+
+_SOBEL = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+
+
+def sobel_mag(y):
+    k = torch.stack([_SOBEL, _SOBEL.t()]).unsqueeze(1).to(y)
+    g = F.conv2d(F.pad(y, (1, 1, 1, 1), mode="replicate"), k)
+    return g.abs().sum(1, keepdim=True)
+
+
+def ssim_map(a, b, c1=0.01 ** 2, c2=0.03 ** 2):
+    pool = lambda t: F.avg_pool2d(t, 7, 1, 3, count_include_pad=False)  # noqa: E731
+    mu_a, mu_b = pool(a), pool(b)
+    va, vb = pool(a * a) - mu_a ** 2, pool(b * b) - mu_b ** 2
+    cov = pool(a * b) - mu_a * mu_b
+    return ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (va + vb + c2))
+
+
+def fusion_loss(y, cbcr, ir_t, vis_t):
+    """Intensity towards the brighter source, gradients towards the stronger one, structure towards both,
+    chroma towards the (clean) visible chroma."""
+    ity = ir_t[:, 0:1]
+    vty, vtc = M.rgb_to_ycbcr(vis_t)
+    l_int = (y - torch.max(ity, vty)).abs().mean()
+    l_grad = (sobel_mag(y) - torch.max(sobel_mag(ity), sobel_mag(vty))).abs().mean()
+    l_ssim = 1.0 - 0.5 * (ssim_map(y, ity).mean() + ssim_map(y, vty).mean())
+    l_chroma = (cbcr - vtc).abs().mean()
+    return l_int, l_grad, l_ssim, l_chroma
+
+
+def cos_unified(za, zb):
+    return torch.stack([1.0 - F.cosine_similarity(a.flatten(1), b.flatten(1), dim=1).mean()
+                        for a, b in zip(za, zb)]).mean()
+
+
+def batch_ids(tok, texts):
+    enc = [tok.encode(t)[0] for t in texts]
+    length = max(len(e) for e in enc)
+    ids = torch.zeros(len(enc), length, dtype=torch.long)
+    mask = torch.zeros(len(enc), length, dtype=torch.long)
+    for i, e in enumerate(enc):
+        ids[i, :len(e)] = torch.tensor(e)
+        mask[i, :len(e)] = 1
+    return ids, mask
+
+
+def lr_at(step, total, base, warm=300):
+    if step < warm:
+        return base * max(step / warm, 0.02)
+    p = min((step - warm) / max(1, total - warm), 1.0)
+    return base * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def ensure_vocab(runs):
+    path = os.path.join(runs, "vocab.txt")
+    if not os.path.isfile(path):
+        T.build_vocab([p for p, _ in P.corpus()], path)
+    return path
+
+
+def save_ckpt(path, **kw):
+    tmp = path + ".tmp"
+    torch.save(kw, tmp)
+    os.replace(tmp, path)
+
+
+class Batch:
+    """Builds one batch: inputs, targets, prompts per side, and which samples get the unified loss."""
+
+    def __init__(self, sampler, rng, g, by_task, text_train):
+        self.sampler, self.rng, self.g = sampler, rng, g
+        self.by_task, self.text_train = by_task, text_train
+        self.names = [m[0] for m in MIX]
+        self.probs = [m[3] for m in MIX]
+
+    def prompt(self, task, pseudo):
+        if task is None or pseudo:
+            return P.PSEUDO_PROMPT if self.rng.random() < 0.4 else self.rng.choice(self.by_task[P.TASK_ID["pseudo"]])
+        return self.rng.choice(self.by_task[P.TASK_ID[task]])
+
+    def degrade(self, task, x):
+        return degrade.DEGRADE[task](x, self.g) if task else x
+
+    def make(self, b, size):
+        ir_in, vis_in, ir_t, vis_t, ir_clean, vis_clean = [], [], [], [], [], []
+        vis_p, ir_p, vis_lab, ir_lab, restore, kinds = [], [], [], [], [], []
+        for _ in range(b):
+            name = self.rng.choices(self.names, weights=self.probs)[0]
+            _, vt, it, _ = MIX[self.names.index(name)]
+            pseudo = name in ("clean", "keep", "real")
+            if name == "keep":
+                vt = self.rng.choice(P.VIS_TASKS) if self.rng.random() < 0.6 else None
+                it = self.rng.choice(P.IR_TASKS) if (vt is None or self.rng.random() < 0.3) else None
+            ir, vis, _ = self.sampler.crops("real" if name == "real" else "clean", 1, size)
+            ird, visd = self.degrade(it, ir), self.degrade(vt, vis)
+            ir_in.append(ird)
+            vis_in.append(visd)
+            ir_clean.append(ir)
+            vis_clean.append(vis)
+            # restoration tasks aim at the clean sources; pseudo tasks at the inputs as given
+            ir_t.append(ird if pseudo else ir)
+            vis_t.append(visd if pseudo else vis)
+            vis_p.append(self.prompt(vt, pseudo))
+            ir_p.append(self.prompt(it, pseudo))
+            vis_lab.append(P.TASK_ID["pseudo" if pseudo or vt is None else vt])
+            ir_lab.append(P.TASK_ID["pseudo" if pseudo or it is None else it])
+            restore.append(0.0 if pseudo else 1.0)
+            kinds.append(name)
+        cat = torch.cat
+        return dict(ir_in=cat(ir_in), vis_in=cat(vis_in), ir_t=cat(ir_t), vis_t=cat(vis_t), ir_clean=cat(ir_clean),
+                    vis_clean=cat(vis_clean), vis_p=vis_p, ir_p=ir_p, labels=vis_lab + ir_lab,
+                    restore=torch.tensor(restore), kinds=kinds)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="folder holding roadscene/, msrs/, llvip/, ... (shared/data)")
+    ap.add_argument("--config", default="v2", choices=sorted(M.CONFIGS))
+    ap.add_argument("--tga", default="query", choices=sorted(M.ATTENTION), help="text-guided attention variant")
+    ap.add_argument("--runs", default=RUNS)
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=20000, help="length of the cosine LR schedule (and the run)")
+    ap.add_argument("--stop-after-minutes", type=float, default=0, help="end this invocation after N minutes (resume later)")
+    ap.add_argument("--batch", type=int, default=6)
+    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--log-every", type=int, default=10)
+    ap.add_argument("--ckpt-minutes", type=float, default=4.0)
+    args = ap.parse_args()
+    if args.crop < 128 or args.crop % 8:
+        raise UserError("--crop must be a multiple of 8 and at least 128")
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.runs, exist_ok=True)
+    parts = D.split(args.data)
+    with open(os.path.join(args.runs, "split.json"), "w") as f:
+        json.dump({"rules": D.__doc__.strip().splitlines()[4:8], "datasets": parts}, f, indent=1)
+    vocab = ensure_vocab(args.runs)
+    tok = T.WordPieceTokenizer(vocab, max_length=32)
+    pairs = D.load(args.data, "train")
+    counts = ", ".join(f"{d} {len(p['train'])}" for d, p in parts.items())
+    print(f"training pairs: {len(pairs)} ({counts})", flush=True)
+    net = M.LUREv2(M.CONFIGS[args.config], len(T.load_vocab(vocab)), len(P.TASKS), args.tga)
+    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
+    step, elapsed = 0, 0.0
+    last = os.path.join(args.runs, "last.pt")
+    if args.resume and os.path.isfile(last):
+        ck = torch.load(last)
+        if ck.get("tga") != args.tga or ck.get("config") != args.config:
+            raise UserError(f"{last} is config {ck.get('config')}/{ck.get('tga')}, not {args.config}/{args.tga}")
+        net.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed = ck["step"], ck["elapsed"]
+        print(f"resumed at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
+    rng = random.Random(args.seed * 7919 + step)
+    g = torch.Generator().manual_seed(args.seed * 7919 + step)
+    torch.manual_seed(args.seed * 7919 + step)
+    sampler = D.Sampler(pairs, args.seed * 31 + step)
+    text_train, _ = P.split_corpus()
+    by_task = {}
+    for p, t in text_train:
+        by_task.setdefault(t, []).append(p)
+    batches = Batch(sampler, rng, g, by_task, text_train)
+    fields = ["step", "minutes", "lr", "loss", "int", "grad", "ssim", "chroma", "unified", "text", "text_acc"]
+    log_path = os.path.join(args.runs, "loss.csv")
+    new_log = not (args.resume and os.path.isfile(log_path))
+    logf = open(log_path, "w" if new_log else "a", newline="")
+    logw = csv.writer(logf)
+    if new_log:
+        logw.writerow(fields)
+    acc, n_acc = {k: 0.0 for k in fields[3:]}, 0
+    t0, t_ck, t_invocation = time.time() - elapsed, time.time(), time.time()
+    net.train()
+    b = args.batch
+    pseudo_ids = None
+    while step < args.steps:
+        if args.stop_after_minutes and time.time() - t_invocation > args.stop_after_minutes * 60:
+            break
+        lr = lr_at(step, args.steps, args.lr)
+        for gr in opt.param_groups:
+            gr["lr"] = lr
+        bt = batches.make(b, args.crop)
+        extra = rng.sample(text_train, 12)
+        texts = bt["vis_p"] + bt["ir_p"] + [p for p, _ in extra]
+        labels = torch.tensor(bt["labels"] + [t for _, t in extra])
+        ids, mask = batch_ids(tok, texts)
+        emb, logits = net.text(ids, mask)
+        e_vis, e_ir = emb[:b], emb[b:2 * b]
+        mods = torch.tensor([1] * b + [0] * b, dtype=torch.long)
+        zs = net.encoder(torch.cat([bt["ir_in"], bt["vis_in"]]), torch.cat([e_ir, e_vis]), mods)
+        zi, zv = [z[:b] for z in zs], [z[b:] for z in zs]
+        rgb, y, cbcr = net.fuse(zi, zv, bt["ir_in"], bt["vis_in"])
+        l_int, l_grad, l_ssim, l_chroma = fusion_loss(y, cbcr, bt["ir_t"], bt["vis_t"])
+        l_uni = torch.zeros(())
+        sel = bt["restore"] > 0
+        if sel.any() and step % 2 == 0:
+            # unified loss: degraded input under its task prompt ~ clean input under the pseudo prompt
+            if pseudo_ids is None:
+                pseudo_ids = batch_ids(tok, [P.PSEUDO_PROMPT])
+            k = int(sel.sum())
+            idx = sel.nonzero().flatten()
+            with torch.no_grad():
+                e_pd = net.text(*pseudo_ids)[0].expand(2 * k, -1)
+                zc = net.encoder(torch.cat([bt["ir_clean"][idx], bt["vis_clean"][idx]]), e_pd,
+                                 torch.tensor([1] * k + [0] * k, dtype=torch.long))
+            za = [torch.cat([z[:b][idx], z[b:][idx]]) for z in zs]
+            l_uni = cos_unified(za, zc)
+        l_text = F.cross_entropy(logits, labels)
+        loss = (l_int + W["grad"] * l_grad + W["ssim"] * l_ssim + W["chroma"] * l_chroma + W["unified"] * l_uni
+                + W["text"] * l_text)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        step += 1
+        text_acc = (logits.argmax(1) == labels).float().mean().item()
+        for k_, v in zip(fields[3:], [loss, l_int, l_grad, l_ssim, l_chroma, l_uni, l_text, text_acc]):
+            acc[k_] += float(v)
+        n_acc += 1
+        if step % args.log_every == 0:
+            row = {"step": step, "minutes": (time.time() - t0) / 60, "lr": lr}
+            row.update({k_: v / n_acc for k_, v in acc.items()})
+            logw.writerow([f"{row[k_]:.6g}" if isinstance(row[k_], float) else row[k_] for k_ in fields])
+            logf.flush()
+            print(" ".join(f"{k_}={row[k_]:.4g}" if isinstance(row[k_], float) else f"{k_}={row[k_]}"
+                           for k_ in fields), flush=True)
+            acc, n_acc = {k_: 0.0 for k_ in acc}, 0
+        if time.time() - t_ck > args.ckpt_minutes * 60:
+            save_ckpt(last, model=net.state_dict(), opt=opt.state_dict(), step=step, elapsed=time.time() - t0,
+                      config=args.config, tga=args.tga)
+            t_ck = time.time()
+    elapsed = time.time() - t0
+    save_ckpt(last, model=net.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed, config=args.config,
+              tga=args.tga)
+    if step >= args.steps:
+        save_ckpt(os.path.join(args.runs, "final.pt"), model=net.state_dict(), step=step, elapsed=elapsed,
+                  config=args.config, tga=args.tga)
+    print(f"stopped at step {step} of {args.steps} ({elapsed / 3600:.2f} h trained)", flush=True)
+
+
+if __name__ == "__main__":
+    common.run_main(main)
