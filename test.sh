@@ -14,7 +14,7 @@ log="$(mktemp)"
 rc=0
 # One test project at a time: several of them stream video through GStreamer and time-bound external clients
 # (ffprobe, ffmpeg, Chromium); running them side by side on a 2-core machine only makes them slower and flakier.
-for project in tests/*/*.csproj; do
+for project in tests/*.Tests/*.Tests.csproj; do
   dotnet test "$project" -c Release --no-build -nologo "$@" 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 done

@@ -88,7 +88,8 @@ public sealed class RtspServerTests : GstTest
                 Thread.Sleep(50);
             }
             Assert.Equal(0, server.ActiveMedia);
-            Assert.True(feeder.MaxWrite < TimeSpan.FromMilliseconds(200), $"slowest Write took {feeder.MaxWrite}");
+            // A writer held up by a client blocks for seconds (TCP window) or for ever; scheduling noise stays far below.
+            Assert.True(feeder.MaxWrite < TimeSpan.FromSeconds(3), $"slowest Write took {feeder.MaxWrite}");
 
             // A client arriving later still gets the stream.
             var again = Tools.Run("ffmpeg", ["-nostdin", "-rtsp_transport", "tcp", "-i", server.Url, "-frames:v", "5", "-f", "null", "-"], TimeSpan.FromSeconds(30));
@@ -138,7 +139,7 @@ public sealed class RtspServerTests : GstTest
         feeder.Dispose();
         sw.Restart();
         server.Dispose();
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(6), $"dispose took {sw.Elapsed}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"dispose took {sw.Elapsed} (hang bound)");
         await client.WaitAsync(TimeSpan.FromSeconds(20)); // ffmpeg notices the server closing
     }
 

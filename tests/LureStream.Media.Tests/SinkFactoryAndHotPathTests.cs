@@ -3,6 +3,7 @@ using LureStream.Core.Frames;
 using LureStream.Core.Media;
 using LureStream.Media.Sinks;
 using LureStream.Media.Sources;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Media.Tests;
@@ -49,32 +50,20 @@ public sealed class SinkFactoryAndHotPathTests : GstTest
         using (var sink = new VideoFileSink(path))
         using (Frame f = Frame.CreateUnpooled(W, H, PixelFormat.Rgb24))
         {
-            for (int i = 0; i < 10; i++)
+            int written = 0;
+            void Write()
             {
+                Patterns.FillIndexed(f, written++ % 25);
                 sink.Write(f);
             }
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 40; i++)
-            {
-                Patterns.FillIndexed(f, i % 25);
-                sink.Write(f);
-            }
-            writeBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            writeBytes = Allocations.MinimumPerRound(Write, warmup: 10, rounds: 4, callsPerRound: 10);
         }
-        Assert.True(writeBytes < 40 * 16, $"writing 40 frames allocated {writeBytes} bytes");
+        Assert.True(writeBytes < 10 * 16, $"writing 10 frames allocated {writeBytes} bytes");
 
         using IFrameSource source = MediaSources.Open(path, Modality.Visible, new SourceRequest(W, H, PixelFormat.Gray8));
-        for (int i = 0; i < 10; i++)
-        {
-            source.Read(CancellationToken.None)!.Dispose();
-        }
-        long start = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 30; i++)
-        {
-            source.Read(CancellationToken.None)!.Dispose();
-        }
-        long readBytes = GC.GetAllocatedBytesForCurrentThread() - start;
-        Assert.True(readBytes < 30 * 16, $"reading 30 frames allocated {readBytes} bytes");
+        long readBytes = Allocations.MinimumPerRound(() => source.Read(CancellationToken.None)!.Dispose(), warmup: 10,
+            rounds: 4, callsPerRound: 8);
+        Assert.True(readBytes < 8 * 16, $"reading 8 frames allocated {readBytes} bytes");
     }
 
     [Fact]

