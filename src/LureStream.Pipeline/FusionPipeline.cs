@@ -115,7 +115,7 @@ public sealed class FusionPipeline
         {
             Observer = FuseObserver,
         };
-        var publish = _publish = new PublishStage(fusedChannel.Reader, _sinks, Metrics);
+        var publish = _publish = new PublishStage(fusedChannel.Reader, _sinks, Metrics, lossless: !IsLive);
 
         // Capture stops on request; downstream stages only on an abort, so they drain what was captured.
         using var captureStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -133,7 +133,9 @@ public sealed class FusionPipeline
         Exception? failure = null;
         try
         {
-            // A recorded source that fails ends the run: stop the other one and report the first error.
+            // Any stage that fails ends the run: capture stops and the other stages are cancelled at once, because in
+            // lossless mode a stage blocked writing to a channel whose reader died would otherwise wait for ever.
+            // The publish stage still drains what already reached it, and the sinks are finalised below.
             var all = Task.WhenAll(tasks);
             while (!all.IsCompleted)
             {
@@ -143,7 +145,9 @@ public sealed class FusionPipeline
                     if (t.IsFaulted && failure is null)
                     {
                         failure = t.Exception!.GetBaseException();
+                        _log.Error("stopping the run: {Error}", failure.Message);
                         captureStop.Cancel();
+                        abort.Cancel();
                     }
                 }
                 if (stop.IsCancellationRequested && !abort.IsCancellationRequested)
@@ -160,7 +164,10 @@ public sealed class FusionPipeline
         var elapsed = Stopwatch.GetElapsedTime(started);
         if (failure is not null)
         {
-            throw failure is Core.LureStreamException ? failure : new PipelineException($"pipeline failed: {failure.Message}", failure);
+            // Name what was lost: pairs read but never published (files hold everything published up to the failure).
+            var s = BuildSummary(elapsed);
+            string lost = $"{s.PublishedFrames} frame(s) published before the failure";
+            throw new PipelineFailedException($"{failure.Message} ({lost})", failure, s);
         }
         return BuildSummary(elapsed);
     }
@@ -215,7 +222,18 @@ public sealed class FusionPipeline
     }
 }
 
-public sealed class PipelineException : Core.LureStreamException
+public class PipelineException : Core.LureStreamException
 {
+    public PipelineException(string message) : base(message) { }
+
     public PipelineException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>A run that ended because a stage failed; <see cref="Summary"/> says what was published before.</summary>
+public sealed class PipelineFailedException : PipelineException
+{
+    public PipelineFailedException(string message, Exception inner, PipelineSummary summary) : base(message, inner) =>
+        Summary = summary;
+
+    public PipelineSummary Summary { get; }
 }

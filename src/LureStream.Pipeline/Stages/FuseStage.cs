@@ -103,6 +103,24 @@ public sealed class FuseStage
     private Frame Process(in FramePair pair)
     {
         var output = _pool.Rent();
+        try
+        {
+            Fill(pair, output);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            output.Dispose();
+            if (e is Core.LureStreamException)
+            {
+                throw new PipelineException($"fusion failed on pair {pair.Sequence}: {e.Message}", e);
+            }
+            throw new PipelineException($"fusion engine {_engine.Name} failed on pair {pair.Sequence}: {e.GetType().Name}: {e.Message}", e);
+        }
+        return output;
+    }
+
+    private void Fill(in FramePair pair, Frame output)
+    {
         output.Source = Modality.Fused;
         var timing = (Frame)(pair.Visible ?? pair.Infrared)!;
         output.CopyTimingFrom(timing);
@@ -141,7 +159,6 @@ public sealed class FuseStage
             GrayToRgb(pair.Infrared!.ReadOnlyPixels, output.Pixels);
         }
         Observer?.Invoke(pair.Infrared, pair.Visible, output);
-        return output;
     }
 
     private static void GrayToRgb(ReadOnlySpan<byte> gray, Span<byte> rgb)

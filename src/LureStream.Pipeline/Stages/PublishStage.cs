@@ -8,7 +8,9 @@ namespace LureStream.Pipeline.Stages;
 
 /// <summary>
 /// The tee at the end: writes every fused frame to each sink in turn, records capture→publish latency, and hands
-/// the newest frame to observers (web preview). A sink that throws is disabled with an error log; the others go on.
+/// the newest frame to observers (web preview). Live: a sink that throws is disabled with an error log and the others
+/// go on (viewers of the other outputs keep their picture). Lossless: a sink that throws ends the run, because every
+/// later frame would be missing from its output.
 /// </summary>
 public sealed class PublishStage
 {
@@ -19,8 +21,11 @@ public sealed class PublishStage
     private readonly PipelineMetrics _metrics;
     private readonly ILogger _log = Log.ForContext("Stage", "publish");
 
-    public PublishStage(ChannelReader<Frame> input, IReadOnlyList<IFrameSink> sinks, PipelineMetrics metrics)
+    private readonly bool _lossless;
+
+    public PublishStage(ChannelReader<Frame> input, IReadOnlyList<IFrameSink> sinks, PipelineMetrics metrics, bool lossless = false)
     {
+        _lossless = lossless;
         _input = input;
         _sinks = sinks;
         _failed = new bool[sinks.Count];
@@ -138,11 +143,16 @@ public sealed class PublishStage
             {
                 _sinks[i].Write(frame);
             }
-            catch (Exception e) when (e is Core.LureStreamException or IOException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 _failed[i] = true;
                 _metrics.Publish.CountError();
-                _log.Error("sink {Sink} failed and is disabled: {Error}", _sinks[i].Target, e.Message);
+                string why = e is Core.LureStreamException or IOException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+                if (_lossless)
+                {
+                    throw new PipelineException($"sink {_sinks[i].Target} failed at frame {frame.Sequence}: {why}", e);
+                }
+                _log.Error("sink {Sink} failed and is disabled: {Error}", _sinks[i].Target, why);
             }
         }
         _metrics.Publish.Latency.RecordSince(start);
