@@ -36,7 +36,7 @@ public static class PromptCommand
                 throw new LureStreamException("prompt set needs --condition or --text");
             }
             using var client = Client(p);
-            using var response = await client.PutAsJsonAsync($"api/prompt/{Uri.EscapeDataString(p.GetValue(modality)!)}", new { condition = c, text = t }, ct);
+            using var response = await Send(client, () => client.PutAsJsonAsync($"api/prompt/{Uri.EscapeDataString(p.GetValue(modality)!)}", new { condition = c, text = t }, ct), ct);
             await PrintPrompts(response, ct);
             return 0;
         });
@@ -46,7 +46,7 @@ public static class PromptCommand
         CliContext.SetHandler(clear, async (p, ct) =>
         {
             using var client = Client(p);
-            using var response = await client.DeleteAsync($"api/prompt/{Uri.EscapeDataString(p.GetValue(modality2)!)}", ct);
+            using var response = await Send(client, () => client.DeleteAsync($"api/prompt/{Uri.EscapeDataString(p.GetValue(modality2)!)}", ct), ct);
             await PrintPrompts(response, ct);
             return 0;
         });
@@ -55,7 +55,7 @@ public static class PromptCommand
         CliContext.SetHandler(show, async (p, ct) =>
         {
             using var client = Client(p);
-            using var response = await client.GetAsync("api/status", ct);
+            using var response = await Send(client, () => client.GetAsync("api/status", ct), ct);
             await PrintPrompts(response, ct);
             return 0;
         });
@@ -76,6 +76,24 @@ public static class PromptCommand
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
         return client;
+    }
+
+    /// <summary>No pipeline listening (or one that does not answer) is a user situation, not a crash: one line.</summary>
+    private static async Task<HttpResponseMessage> Send(HttpClient client, Func<Task<HttpResponseMessage>> request, CancellationToken ct)
+    {
+        const string Hint = "is a pipeline running ('lurestream run' or 'lurestream demo'), and is --url right?";
+        try
+        {
+            return await request();
+        }
+        catch (HttpRequestException e)
+        {
+            throw new LureStreamException($"no control API at {client.BaseAddress}: {e.Message.TrimEnd('.')}; {Hint}");
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new LureStreamException($"the control API at {client.BaseAddress} did not answer within {client.Timeout.TotalSeconds:0} s; {Hint}");
+        }
     }
 
     private static async Task PrintPrompts(HttpResponseMessage response, CancellationToken ct)

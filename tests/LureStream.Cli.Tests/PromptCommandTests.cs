@@ -1,0 +1,41 @@
+using System.Net;
+using System.Net.Sockets;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LureStream.Cli.Tests;
+
+/// <summary><c>prompt</c> with nothing listening must be one line and exit 1, not a stack trace and exit 70.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class PromptCommandTests
+{
+    private readonly ITestOutputHelper _log;
+
+    public PromptCommandTests(ITestOutputHelper log) => _log = log;
+
+    private static int UnusedPort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    [Theory]
+    [InlineData("show")]
+    [InlineData("set", "vis", "--condition", "haze")]
+    [InlineData("clear", "ir")]
+    public async Task No_pipeline_running_gives_one_clear_line(params string[] args)
+    {
+        string url = $"http://127.0.0.1:{UnusedPort()}";
+        var r = await Cli.RunAsync(["prompt", .. args, "--url", url]);
+        _log.WriteLine(r.ToString());
+        Assert.Equal(1, r.ExitCode);
+        string err = r.StdErr.Trim();
+        Assert.DoesNotContain("\n", err);
+        Assert.DoesNotContain("   at ", err);
+        Assert.Contains("no control API at", err);
+        Assert.Contains("is a pipeline running", err);
+    }
+}
