@@ -98,4 +98,17 @@ public class OptionsTests
         }
         throw new InvalidOperationException("repository root not found");
     }
+
+    [Theory]
+    [InlineData("fusion:\n  width: wide\n", "2:10: fusion.width: expected a whole number, found 'wide'")]
+    [InlineData("sinks: hello\n", "1:8: sinks: expected a list (of a mapping of keys (key: value lines)), found 'hello'")]
+    [InlineData("sources:\n  infrared: [1, 2]\n", "2:13: sources.infrared: expected a mapping of keys (key: value lines), found a list")]
+    [InlineData("sinks:\n  - type: file\n    path: [a, b]\n", "sinks[0].path: expected a single text value, found a list")]
+    public void Type_errors_name_the_key_path_the_expected_kind_and_what_the_file_has(string yaml, string expected)
+    {
+        var e = Assert.Throws<ConfigException>(() => OptionsLoader.Parse(yaml, "c.yaml"));
+        Assert.Contains(expected, e.Message);
+        Assert.DoesNotContain("System.", e.Message);
+        Assert.DoesNotContain("deserializ", e.Message);
+    }
 }

@@ -46,7 +46,10 @@ public static class OptionsLoader
         }
         catch (YamlException e)
         {
-            throw new ConfigException($"{sourceName}:{e.Start.Line}:{e.Start.Column}: {Describe(e)}");
+            string what = e.Message.Contains("not found on type", StringComparison.Ordinal)
+                ? Describe(e)
+                : YamlErrorLocator.Describe(yaml, e.Start, typeof(LureStreamOptions)) ?? Describe(e);
+            throw new ConfigException($"{sourceName}:{e.Start.Line}:{e.Start.Column}: {what}");
         }
         options ??= new LureStreamOptions();
         var errors = OptionsValidator.Validate(options);
