@@ -229,6 +229,14 @@ public class PipelineException : Core.LureStreamException
     public PipelineException(string message, Exception inner) : base(message, inner) { }
 }
 
+/// <summary>A lossless run that finished but could not turn every input frame into an output frame.</summary>
+public sealed class InputLossException : PipelineException
+{
+    public InputLossException(string message, PipelineSummary summary) : base(message) => Summary = summary;
+
+    public PipelineSummary Summary { get; }
+}
+
 /// <summary>A run that ended because a stage failed; <see cref="Summary"/> says what was published before.</summary>
 public sealed class PipelineFailedException : PipelineException
 {

@@ -28,6 +28,28 @@ public sealed record PipelineSummary(
     /// <summary>Lossless mode's promise: every pair formed was fused and published.</summary>
     public bool IsLossless => Pairs == FusedFrames && FusedFrames == PublishedFrames;
 
+    /// <summary>
+    /// For a lossless run that ended by itself: what of the input did not reach the output (frames left without a
+    /// partner, pairs not published), as one sentence; null when every input frame became an output frame.
+    /// </summary>
+    public string? InputLoss()
+    {
+        var parts = new List<string>();
+        if (UnpairedInfrared > 0)
+        {
+            parts.Add($"{UnpairedInfrared} infrared frame(s) had no visible partner");
+        }
+        if (UnpairedVisible > 0)
+        {
+            parts.Add($"{UnpairedVisible} visible frame(s) had no infrared partner");
+        }
+        if (!IsLossless)
+        {
+            parts.Add($"{Pairs - PublishedFrames} of {Pairs} pair(s) were not published");
+        }
+        return parts.Count == 0 ? null : $"lossless run lost input: {string.Join(", ", parts)} (infrared read {InfraredFrames}, visible read {VisibleFrames}, published {PublishedFrames})";
+    }
+
     public IEnumerable<string> ToLines()
     {
         yield return $"mode {Mode}, engine {Engine} ({Provider}), {Elapsed.TotalSeconds:F1} s";

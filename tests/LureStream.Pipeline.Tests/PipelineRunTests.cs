@@ -39,14 +39,26 @@ public class PipelineRunTests
     }
 
     [Fact]
-    public async Task Streams_of_different_length_report_the_unpaired_frames()
+    public async Task Streams_of_different_length_fail_a_lossless_run_naming_the_lost_frames()
     {
         var o = Options("synthetic:?seed=3&frames=30", "synthetic:?seed=3&frames=36", "lossless", new SinkOptions { Type = "null" });
+        var e = await Assert.ThrowsAsync<InputLossException>(() => PipelineRunner.RunAsync(o, null, CancellationToken.None, TextWriter.Null));
+        Assert.Contains("6 visible frame(s) had no infrared partner", e.Message);
+        Assert.Contains("--best-effort", e.Message);
+        Assert.Equal(30, e.Summary.PublishedFrames);
+    }
+
+    [Fact]
+    public async Task Best_effort_accepts_streams_of_different_length_and_reports_the_unpaired_frames()
+    {
+        var o = Options("synthetic:?seed=3&frames=30", "synthetic:?seed=3&frames=36", "lossless", new SinkOptions { Type = "null" });
+        o.Sources.BestEffort = true;
         var summary = await PipelineRunner.RunAsync(o, null, CancellationToken.None, TextWriter.Null);
         Assert.Equal(30, summary.Pairs);
         Assert.Equal(30, summary.PublishedFrames);
         Assert.Equal(6, summary.UnpairedVisible);
         Assert.True(summary.IsLossless);
+        Assert.NotNull(summary.InputLoss());
     }
 
     [Fact]

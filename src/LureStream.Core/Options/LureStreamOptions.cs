@@ -26,6 +26,12 @@ public sealed class SourcesOptions
 
     /// <summary>Frames buffered between stages.</summary>
     public int QueueDepth { get; set; } = 4;
+
+    /// <summary>
+    /// Lossless runs whose inputs cannot all be paired (one side ends early, frames are missing) fail by default,
+    /// naming what was lost; best effort fuses what pairs and exits 0 with the loss in the summary.
+    /// </summary>
+    public bool BestEffort { get; set; }
 }
 
 public sealed class SourceOptions

@@ -90,9 +90,15 @@ public static class PipelineRunner
                 {
                     console.WriteLine(line);
                 }
-                if (!summary.IsLossless && summary.Mode == "lossless")
+                // A lossless run that ended by itself promised one output per input pair: name any shortfall. A run
+                // stopped on request (Ctrl+C, --seconds) legitimately leaves the tail of its inputs unread.
+                if (summary.Mode == "lossless" && !stop.IsCancellationRequested && summary.InputLoss() is { } loss)
                 {
-                    log.Error("lossless run lost frames: {Pairs} pairs, {Fused} fused, {Published} published", summary.Pairs, summary.FusedFrames, summary.PublishedFrames);
+                    if (!options.Sources.BestEffort)
+                    {
+                        throw new InputLossException(loss + "; pass --best-effort (sources.best_effort: true) to accept", summary);
+                    }
+                    log.Warning("{Loss} (best effort)", loss);
                 }
                 log.Information("run finished: {Published} frames in {Seconds:F1}s ({Fps:F1} fps), p95 latency {P95:F1} ms",
                     summary.PublishedFrames, summary.Elapsed.TotalSeconds, summary.Fps, summary.P95LatencyMs);
