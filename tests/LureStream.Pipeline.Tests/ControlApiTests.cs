@@ -89,6 +89,11 @@ public class ControlApiTests
     [InlineData("PUT", "api/prompt/vis", "{\"condition\":\"sunny\"}", 400)]
     [InlineData("PUT", "api/prompt/ir", "{}", 400)]
     [InlineData("DELETE", "api/prompt/uv", "", 404)]
+    [InlineData("PUT", "api/prompt/vis", "{\"text\":\"   \\u0000 \"}", 400)]
+    [InlineData("PUT", "api/prompt/vis", "{\"condition\":\"low_contrast\"}", 400)]
+    [InlineData("PUT", "api/prompt/ir", "{\"condition\":\"haze\"}", 400)]
+    [InlineData("GET", "api/nothing", "", 404)]
+    [InlineData("POST", "api/status", "", 404)]
     public async Task Bad_requests_get_a_json_error_and_change_nothing(string method, string path, string body, int expected)
     {
         await using var fixture = await StatusFixture.StartAsync();

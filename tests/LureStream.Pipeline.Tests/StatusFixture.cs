@@ -19,12 +19,14 @@ internal sealed class StatusFixture : IAsyncDisposable
     public FakeTarget Target { get; }
     public HttpClient Http { get; }
 
-    public static async Task<StatusFixture> StartAsync()
+    public static async Task<StatusFixture> StartAsync(string? token = null, HttpMessageHandler? handler = null)
     {
         var target = new FakeTarget();
         int port = Tools.FreePort();
-        var server = await ControlServer.StartAsync(target, $"http://127.0.0.1:{port}", null, CancellationToken.None);
-        return new StatusFixture(server, target, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") });
+        var server = await ControlServer.StartAsync(target, $"http://127.0.0.1:{port}", token, CancellationToken.None);
+        var http = handler is null ? new HttpClient() : new HttpClient(handler);
+        http.BaseAddress = new Uri($"http://127.0.0.1:{port}/");
+        return new StatusFixture(server, target, http);
     }
 
     public async ValueTask DisposeAsync()

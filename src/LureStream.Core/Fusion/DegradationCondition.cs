@@ -1,3 +1,5 @@
+using LureStream.Core.Frames;
+
 namespace LureStream.Core.Fusion;
 
 /// <summary>
@@ -46,4 +48,17 @@ public static class DegradationConditions
     }
 
     public static string AllKeys => "none, low_light, haze, overexposure, low_contrast, low_resolution";
+
+    /// <summary>Whether a condition describes that modality (the model has no infrared haze or visible low contrast).</summary>
+    public static bool AppliesTo(this DegradationCondition c, Modality modality) => c switch
+    {
+        DegradationCondition.None => true,
+        DegradationCondition.LowLight or DegradationCondition.Haze or DegradationCondition.Overexposure => modality == Modality.Visible,
+        DegradationCondition.LowContrast or DegradationCondition.LowResolution => modality == Modality.Infrared,
+        _ => false,
+    };
+
+    /// <summary>The keys valid for one modality, for messages.</summary>
+    public static string KeysFor(Modality modality) =>
+        modality == Modality.Infrared ? "none, low_contrast, low_resolution" : "none, low_light, haze, overexposure";
 }

@@ -15,11 +15,18 @@ namespace LureStream.Pipeline.Control;
 
 /// <summary>
 /// The HTTP control plane on Kestrel: status, prompt overrides, health, Prometheus metrics and the web console.
-/// Loopback by default; bound to any other address it requires a bearer token.
+/// Loopback by default; bound to any other address it requires a bearer token (header, or the session cookie the
+/// console's login sets). A loopback bind only answers requests whose Host is a loopback name, so a web page on
+/// another origin cannot reach it through DNS rebinding.
 /// </summary>
 public sealed class ControlServer : IAsyncDisposable
 {
     public const int MaxPromptLength = 256;
+    public const int MaxBodyBytes = 4096;
+    internal const string TokenCookie = "lurestream_token";
+    // Embedding a new prompt text runs the text encoder: at most this many at once, the rest wait (bounded) or get 503.
+    private static readonly SemaphoreSlim EmbedSlots = new(1, 1);
+    private static readonly TimeSpan EmbedWait = TimeSpan.FromSeconds(10);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -51,15 +58,34 @@ public sealed class ControlServer : IAsyncDisposable
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         var app = builder.Build();
-        if (!string.IsNullOrEmpty(token))
+        if (loopback)
         {
-            string expected = "Bearer " + token;
             app.Use(async (ctx, next) =>
             {
-                // Health probes stay open so orchestrators can check liveness without the secret.
-                bool open = ctx.Request.Path.StartsWithSegments("/healthz") || ctx.Request.Path.StartsWithSegments("/readyz");
-                if (!open && !string.Equals(ctx.Request.Headers.Authorization.ToString(), expected, StringComparison.Ordinal))
+                if (!ControlAuth.IsLoopbackHost(ctx.Request.Host.Host))
                 {
+                    ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    await ctx.Response.WriteAsJsonAsync(new ErrorBody($"host '{ctx.Request.Host.Host}' is not allowed: this control API answers loopback names only"), Json);
+                    return;
+                }
+                await next();
+            });
+        }
+        if (!string.IsNullOrEmpty(token))
+        {
+            var auth = new ControlAuth(token);
+            app.Use(async (ctx, next) =>
+            {
+                // Health probes and the login page stay open so orchestrators and people can reach them.
+                var path = ctx.Request.Path;
+                bool open = path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/login");
+                if (!open && !auth.IsAuthorised(ctx.Request.Headers.Authorization.ToString(), ctx.Request.Cookies[TokenCookie]))
+                {
+                    if (HttpMethods.IsGet(ctx.Request.Method) && path == "/")
+                    {
+                        ctx.Response.Redirect("/login");
+                        return;
+                    }
                     ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
                     ctx.Response.Headers.WWWAuthenticate = "Bearer";
                     await ctx.Response.WriteAsJsonAsync(new ErrorBody("missing or wrong bearer token"), Json);
@@ -67,6 +93,7 @@ public sealed class ControlServer : IAsyncDisposable
                 }
                 await next();
             });
+            MapLogin(app, auth, secureCookie: uri.Scheme == Uri.UriSchemeHttps);
         }
         Map(app, target);
         var server = new ControlServer(app);
@@ -104,6 +131,19 @@ public sealed class ControlServer : IAsyncDisposable
             {
                 return Error(404, $"unknown modality '{modality}': use visible, vis, infrared or ir");
             }
+            if (!(ctx.Request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                return Error(415, "send the body as application/json");
+            }
+            // Refuse big bodies before reading them: by the declared length, and by Kestrel's limit for chunked ones.
+            if (ctx.Request.ContentLength > MaxBodyBytes)
+            {
+                return Error(413, $"body has {ctx.Request.ContentLength} bytes; at most {MaxBodyBytes}");
+            }
+            if (ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = MaxBodyBytes;
+            }
             PromptBody? body;
             try
             {
@@ -111,23 +151,39 @@ public sealed class ControlServer : IAsyncDisposable
             }
             catch (JsonException e)
             {
-                return Error(400, $"malformed JSON: {e.Message}");
+                // JsonException's message names our types; say where the JSON broke instead.
+                return Error(400, e.LineNumber is { } line
+                    ? $"malformed JSON at line {line + 1}, byte {e.BytePositionInLine + 1}: expected {{\"text\": \"...\"}} or {{\"condition\": \"haze\"}}"
+                    : "malformed JSON: expected {\"text\": \"...\"} or {\"condition\": \"haze\"}");
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return Error(413, $"body is larger than {MaxBodyBytes} bytes");
             }
             if (body is null || (body.Text is null && body.Condition is null))
             {
                 return Error(400, "body must be {\"text\": \"...\"} or {\"condition\": \"haze\"}");
             }
-            if (!TryBuildPrompt(body, out var prompt, out var problem))
+            if (!TryBuildPrompt(body, m, out var prompt, out var problem))
             {
                 return Error(400, problem);
             }
+            if (!await EmbedSlots.WaitAsync(EmbedWait, ctx.RequestAborted))
+            {
+                return Error(503, "the prompt encoder is busy with other requests; try again");
+            }
             try
             {
-                target.SetPrompt(m, prompt);
+                // Off the request thread: a new text runs the text encoder, which must not tie up Kestrel's threads.
+                await Task.Run(() => target.SetPrompt(m, prompt), ctx.RequestAborted);
             }
             catch (LureStreamException e)
             {
                 return Error(400, e.Message);
+            }
+            finally
+            {
+                EmbedSlots.Release();
             }
             return Results.Json(target.GetStatus(), Json);
         });
@@ -140,16 +196,48 @@ public sealed class ControlServer : IAsyncDisposable
             target.ClearPrompt(m);
             return Results.Json(target.GetStatus(), Json);
         });
+        app.MapFallback((HttpContext ctx) => Error(404, $"no such endpoint: {ctx.Request.Method} {ctx.Request.Path}"));
     }
 
-    internal static bool TryBuildPrompt(PromptBody body, out PromptSelection prompt, out string problem)
+    private static void MapLogin(WebApplication app, ControlAuth auth, bool secureCookie)
+    {
+        app.MapGet("/login", () => Results.Content(WebConsole.LoginHtml, "text/html; charset=utf-8"));
+        app.MapPost("/login", async (HttpContext ctx) =>
+        {
+            if (!ctx.Request.HasFormContentType)
+            {
+                return Error(415, "send the token as a form field");
+            }
+            var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
+            if (!auth.IsAuthorised(null, form["token"].ToString()))
+            {
+                return Results.Content(WebConsole.LoginHtml.Replace("<!--error-->", "<p class=\"error\">wrong token</p>"), "text/html; charset=utf-8", statusCode: 401);
+            }
+            // The session keeps the token in an HttpOnly, same-site cookie: the console's scripts never see it.
+            ctx.Response.Cookies.Append(TokenCookie, form["token"].ToString(), new CookieOptions
+            {
+                HttpOnly = true,
+                SameSite = SameSiteMode.Strict,
+                Secure = secureCookie,
+                Path = "/",
+            });
+            return Results.Redirect("/");
+        });
+    }
+
+    internal static bool TryBuildPrompt(PromptBody body, Modality modality, out PromptSelection prompt, out string problem)
     {
         prompt = default;
         problem = "";
         var condition = DegradationCondition.None;
         if (body.Condition is not null && !DegradationConditions.TryParse(body.Condition, out condition))
         {
-            problem = $"unknown condition '{body.Condition}': use {DegradationConditions.AllKeys}";
+            problem = $"unknown condition '{body.Condition}': use {DegradationConditions.KeysFor(modality)}";
+            return false;
+        }
+        if (!condition.AppliesTo(modality))
+        {
+            problem = $"condition '{condition.Key()}' is not a {ModalityName(modality)} condition: use {DegradationConditions.KeysFor(modality)}";
             return false;
         }
         string? text = body.Text?.Trim();
@@ -160,6 +248,14 @@ public sealed class ControlServer : IAsyncDisposable
                 problem = "prompt text is empty";
                 return false;
             }
+            foreach (char c in text)
+            {
+                if (char.IsControl(c))
+                {
+                    problem = $"prompt text contains a control character (U+{(int)c:X4})";
+                    return false;
+                }
+            }
             if (text.Length > MaxPromptLength)
             {
                 problem = $"prompt text has {text.Length} characters; at most {MaxPromptLength}";
@@ -169,6 +265,8 @@ public sealed class ControlServer : IAsyncDisposable
         prompt = new PromptSelection(condition, text, IsOverride: true);
         return true;
     }
+
+    private static string ModalityName(Modality m) => m == Modality.Infrared ? "infrared" : "visible";
 
     private static IResult Error(int status, string message) => Results.Json(new ErrorBody(message), Json, statusCode: status);
 

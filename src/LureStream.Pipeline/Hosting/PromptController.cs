@@ -119,7 +119,15 @@ public sealed class PromptController : IPromptSource
 
     public ModalityPromptStatus Describe(Modality modality)
     {
-        var current = modality == Modality.Infrared ? _last.Infrared : _last.Visible;
+        // An override applies from the next frame on: report it at once, so a PUT/DELETE answers with the new state.
+        PromptSelection? pending;
+        lock (_gate)
+        {
+            pending = modality == Modality.Infrared ? _overrideIr : _overrideVis;
+        }
+        var configured = modality == Modality.Infrared ? _configuredIr : _configuredVis;
+        var last = modality == Modality.Infrared ? _last.Infrared : _last.Visible;
+        var current = pending ?? (last.IsOverride ? configured ?? (modality == Modality.Infrared ? _detected.Infrared : _detected.Visible) : last);
         var detected = modality == Modality.Infrared ? _detected.Infrared : _detected.Visible;
         string? text = _engine.Lure?.PromptText(current);
         return new ModalityPromptStatus(current.Condition.Key(), text ?? current.Text, current.IsOverride,
