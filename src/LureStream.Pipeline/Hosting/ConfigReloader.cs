@@ -41,9 +41,9 @@ public static class ConfigReloader
             {
                 try
                 {
-                    // Release ports and files first: a new RTSP server on the same port must be able to bind.
+                    // Release ports and files first (ReplaceSinks returns once the old sinks are finalised and
+                    // disposed): a new RTSP server on the same port must be able to bind.
                     pipeline.ReplaceSinks(Array.Empty<Core.Media.IFrameSink>());
-                    Thread.Sleep(200);
                     pipeline.ReplaceSinks(SinkFactory.Create(next.Sinks, current.Fusion.Fps));
                     current.Sinks = next.Sinks;
                 }

@@ -17,7 +17,7 @@ public sealed class PublishStage
     private readonly ChannelReader<Frame> _input;
     private IReadOnlyList<IFrameSink> _sinks;
     private bool[] _failed;
-    private IReadOnlyList<IFrameSink>? _pendingSinks;
+    private readonly object _swapGate = new();
     private readonly PipelineMetrics _metrics;
     private readonly ILogger _log = Log.ForContext("Stage", "publish");
 
@@ -36,37 +36,32 @@ public sealed class PublishStage
     public IReadOnlyList<IFrameSink> CurrentSinks => Volatile.Read(ref _sinks);
 
     /// <summary>
-    /// Hands the tee a new set of sinks (config reload). The publish thread switches before its next frame, then
-    /// finalises and disposes the old sinks off its own thread, so recordings end cleanly and no frame is torn.
+    /// Hands the tee a new set of sinks (config reload) and returns once the old ones are finalised and disposed,
+    /// so their files are complete and their ports free (a new RTSP server on the same port can bind right after).
+    /// The swap waits for the frame being written, so no frame is torn; reloads in a row apply in order.
     /// </summary>
-    public void ReplaceSinks(IReadOnlyList<IFrameSink> sinks) => Volatile.Write(ref _pendingSinks, sinks);
-
-    private void SwapIfRequested()
+    public void ReplaceSinks(IReadOnlyList<IFrameSink> sinks)
     {
-        var next = Interlocked.Exchange(ref _pendingSinks, null);
-        if (next is null)
+        IReadOnlyList<IFrameSink> old;
+        lock (_swapGate)
         {
-            return;
+            old = _sinks;
+            _failed = new bool[sinks.Count];
+            Volatile.Write(ref _sinks, sinks);
         }
-        var old = _sinks;
-        Volatile.Write(ref _failed, new bool[next.Count]);
-        Volatile.Write(ref _sinks, next);
-        _log.Information("sinks replaced: {Sinks}", string.Join(", ", Targets(next)));
-        _ = Task.Run(() =>
+        _log.Information("sinks replaced: {Sinks}", string.Join(", ", Targets(sinks)));
+        foreach (var sink in old)
         {
-            foreach (var sink in old)
+            try
             {
-                try
-                {
-                    sink.Complete();
-                }
-                catch (Exception e) when (e is Core.LureStreamException or IOException)
-                {
-                    _log.Error("finalising replaced sink {Sink} failed: {Error}", sink.Target, e.Message);
-                }
-                sink.Dispose();
+                sink.Complete();
             }
-        });
+            catch (Exception e) when (e is Core.LureStreamException or IOException)
+            {
+                _log.Error("finalising replaced sink {Sink} failed: {Error}", sink.Target, e.Message);
+            }
+            sink.Dispose();
+        }
     }
 
     private static string[] Targets(IReadOnlyList<IFrameSink> sinks)
@@ -83,18 +78,6 @@ public sealed class PublishStage
         Task.Factory.StartNew(() => Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void Run(CancellationToken ct)
-    {
-        try
-        {
-            RunLoop(ct);
-        }
-        finally
-        {
-            SwapIfRequested(); // a reload that came after the last frame still takes effect for finalisation
-        }
-    }
-
-    private void RunLoop(CancellationToken ct)
     {
         try
         {
@@ -130,7 +113,14 @@ public sealed class PublishStage
 
     private void Publish(Frame frame)
     {
-        SwapIfRequested();
+        lock (_swapGate)
+        {
+            WriteToSinks(frame);
+        }
+    }
+
+    private void WriteToSinks(Frame frame)
+    {
         _metrics.Publish.CountIn();
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int i = 0; i < _sinks.Count; i++)
