@@ -32,6 +32,11 @@ internal sealed unsafe class AppSinkSource : IFrameSource
     private int _offset;
     private long _sequence;
     private bool _eos;
+    private bool _busEos; // EOS seen on the bus while samples were still queued in the appsink
+    private int _samplesSinceBusPoll;
+    // While samples flow the bus is still read every few frames: warnings and errors surface at once, and the
+    // bus queue cannot grow for the length of a long run.
+    private const int BusPollEverySamples = 8;
     private volatile bool _disposed;
     private SourceInfo? _info;
 
@@ -139,18 +144,24 @@ internal sealed unsafe class AppSinkSource : IFrameSource
             IntPtr sample = Native.gst_app_sink_try_pull_sample(sink, PullTimeoutNs);
             if (sample != IntPtr.Zero)
             {
+                if (++_samplesSinceBusPoll >= BusPollEverySamples)
+                {
+                    _samplesSinceBusPoll = 0;
+                    try
+                    {
+                        _busEos |= PollBus(starting);
+                    }
+                    catch
+                    {
+                        Native.gst_mini_object_unref(sample);
+                        throw;
+                    }
+                }
                 return sample;
             }
-            bool busEos;
-            try
-            {
-                busEos = _pipeline.PollBus(TimeSpan.Zero);
-            }
-            catch (MediaException ex) when (!starting)
-            {
-                throw new MediaException($"{_readErrorSubject}: {ex.NativeMessage?.TrimEnd('.')}", ex.Element, ex.NativeMessage, ex.DebugInfo);
-            }
-            if (busEos || Native.gst_app_sink_is_eos(sink) != 0)
+            _samplesSinceBusPoll = 0;
+            _busEos |= PollBus(starting);
+            if (_busEos || Native.gst_app_sink_is_eos(sink) != 0)
             {
                 // A queued error may race the EOS: give the bus a moment to report it.
                 _pipeline.PollBus(TimeSpan.FromMilliseconds(20));
@@ -161,6 +172,19 @@ internal sealed unsafe class AppSinkSource : IFrameSource
                 string what = starting ? _pipeline.ErrorSubject : _readErrorSubject;
                 throw new MediaException($"{what}: no video frame within {timeout.TotalSeconds:0.#} s");
             }
+        }
+    }
+
+    /// <summary>Bus errors become read errors naming the source (after start-up).</summary>
+    private bool PollBus(bool starting)
+    {
+        try
+        {
+            return _pipeline.PollBus(TimeSpan.Zero);
+        }
+        catch (MediaException ex) when (!starting)
+        {
+            throw new MediaException($"{_readErrorSubject}: {ex.NativeMessage?.TrimEnd('.')}", ex.Element, ex.NativeMessage, ex.DebugInfo);
         }
     }
 
