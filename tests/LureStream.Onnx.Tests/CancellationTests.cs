@@ -16,6 +16,10 @@ public class CancellationTests(ITestOutputHelper output)
     private const int Channels = 32, Size = 96, Nodes = 1500;
     private static readonly TimeSpan HangBound = TimeSpan.FromSeconds(30);
 
+    // Time between the run's thread starting and the cancellation: enough for a thread on a loaded 2-core machine to
+    // enter the run, far less than the chain takes.
+    private static readonly TimeSpan StartMargin = TimeSpan.FromSeconds(1);
+
     private static OnnxSession LongChain()
     {
         var (w, b) = Models.ConvWeights(Channels);
@@ -47,8 +51,15 @@ public class CancellationTests(ITestOutputHelper output)
         using (binding)
         {
             using var cts = new CancellationTokenSource();
-            var run = Task.Run(() => s.Run(binding, cts.Token));
-            await Task.Delay(300); 
+            using var started = new SemaphoreSlim(0);
+            var run = Task.Run(() =>
+            {
+                started.Release();
+                s.Run(binding, cts.Token);
+            });
+            // Cancel once the run is well inside ONNX Runtime (a token cancelled before the call would not start it at all).
+            await started.WaitAsync();
+            await Task.Delay(StartMargin);
             var sw = Stopwatch.StartNew();
             cts.Cancel();
             Assert.True(await Task.WhenAny(run, Task.Delay(HangBound)) == run, $"the run did not return within {HangBound.TotalSeconds} s of cancellation");
@@ -74,8 +85,14 @@ public class CancellationTests(ITestOutputHelper output)
         using var runOptions = new RunOptions();
         using (binding)
         {
-            var run = Task.Run(() => s.Run(binding, runOptions));
-            await Task.Delay(300);
+            using var started = new SemaphoreSlim(0);
+            var run = Task.Run(() =>
+            {
+                started.Release();
+                s.Run(binding, runOptions);
+            });
+            await started.WaitAsync();
+            await Task.Delay(StartMargin);
             runOptions.Terminate = true;
             Assert.True(await Task.WhenAny(run, Task.Delay(HangBound)) == run, $"the run did not return within {HangBound.TotalSeconds} s of terminate");
             var e = await Assert.ThrowsAsync<OrtRunCanceledException>(() => run);
