@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every LureStream test after installing what is missing (Debian packages, ONNX Runtime, Chromium for the
-# web-console test) and restoring NuGet packages. Extra arguments go to `dotnet test` (e.g. --filter Media).
+# Runs every LureStream test after installing what is missing (Debian packages, Chromium for the web-console test)
+# and restoring NuGet packages (ONNX Runtime included). Extra arguments go to `dotnet test` (e.g. --filter Media).
+# LURESTREAM_GPU=1 builds and tests with ONNX Runtime's GPU natives instead of the CPU package.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 cd "$ROOT"
@@ -8,7 +9,9 @@ export LURESTREAM_HOME="$ROOT"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 scripts/bootstrap.sh --with-browser || exit 1
-dotnet build LureStream.sln -c Release -nologo -v q || { echo "test.sh: build failed" >&2; exit 1; }
+GPU="false"
+[ "${LURESTREAM_GPU:-0}" = 1 ] && GPU="true"
+dotnet build LureStream.sln -c Release -p:LureGpu="$GPU" -nologo -v q || { echo "test.sh: build failed" >&2; exit 1; }
 
 log="$(mktemp)"
 rc=0

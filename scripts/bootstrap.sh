@@ -2,15 +2,9 @@
 # Installs what LureStream needs and is missing, then returns quietly.
 # Idempotent: every step checks first and does nothing when its target is present.
 #   - Debian packages: GStreamer 1.22 (base/good/bad/ugly/libav/rtsp-server), ffmpeg (tests' independent client)
-#   - ONNX Runtime 1.30.0 native library from the npm package onnxruntime-node, checksum-verified
+# ONNX Runtime comes from NuGet (Microsoft.ML.OnnxRuntime.Managed + natives), restored by the build.
 # Usage: scripts/bootstrap.sh [--with-train] [--with-browser]
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ORT_VERSION="1.30.0"
-ORT_SHA256="ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23"
-ORT_DIR="$ROOT/.deps/onnxruntime-$ORT_VERSION"
-ORT_LIB="$ORT_DIR/libonnxruntime.so.1"
 
 log() { echo "[bootstrap] $*" >&2; }
 die() { echo "bootstrap: $*" >&2; exit 1; }
@@ -40,19 +34,3 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq >/dev/null || die "apt-get update failed"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install failed for: ${missing[*]}"
 fi
-
-if [ ! -f "$ORT_LIB" ] || ! echo "$ORT_SHA256  $ORT_LIB" | sha256sum -c --status; then
-  command -v npm >/dev/null || die "npm is needed to fetch onnxruntime-node@$ORT_VERSION"
-  log "fetching ONNX Runtime $ORT_VERSION native library (npm package onnxruntime-node)"
-  tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && npm pack --silent "onnxruntime-node@$ORT_VERSION" >/dev/null 2>&1) || die "npm pack onnxruntime-node@$ORT_VERSION failed"
-  tar -xzf "$tmp"/onnxruntime-node-*.tgz -C "$tmp" package/bin/napi-v6/linux/x64/libonnxruntime.so.1 \
-    || die "the npm package has no linux/x64 libonnxruntime.so.1"
-  echo "$ORT_SHA256  $tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" | sha256sum -c --status \
-    || die "checksum mismatch for libonnxruntime.so.1 from onnxruntime-node@$ORT_VERSION"
-  mkdir -p "$ORT_DIR"
-  install -m 0644 "$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$ORT_LIB"
-  ln -sfn "onnxruntime-$ORT_VERSION" "$ROOT/.deps/onnxruntime"
-  log "ONNX Runtime installed at $ORT_LIB"
-fi
-[ -e "$ROOT/.deps/onnxruntime" ] || ln -sfn "onnxruntime-$ORT_VERSION" "$ROOT/.deps/onnxruntime"

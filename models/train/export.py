@@ -254,7 +254,7 @@ def main():
     ap.add_argument("--ckpt", default=os.path.join(common.DEFAULT_RUNS, "stage2.pt"))
     ap.add_argument("--vocab", default=os.path.join(common.DEFAULT_RUNS, "vocab.txt"))
     ap.add_argument("--out", default=common.DEFAULT_BUNDLE)
-    ap.add_argument("--ort-lib", default=None, help="libonnxruntime.so.1 for the parity check (default: repo .deps)")
+    ap.add_argument("--ort-lib", default=None, help="libonnxruntime.so for the parity check (default: the NuGet natives under artifacts/cli)")
     ap.add_argument("--data-desc", default="RoadScene (hanna-xu/RoadScene), 221 aligned IR/VIS pairs")
     args = ap.parse_args()
     torch.set_num_threads(2)

@@ -1,5 +1,6 @@
-"""Development check: run an ONNX graph in the ONNX Runtime native library (libonnxruntime.so.1, the
-same build the C# side uses) through ctypes, with no Python onnxruntime package.
+"""Development check: run an ONNX graph in the ONNX Runtime native library (libonnxruntime.so, the
+same build the C# side uses: the NuGet natives the build copies to artifacts/cli/runtimes/linux-x64/native/,
+so run ./lurestream --help once first) through ctypes, with no Python onnxruntime package.
 OrtApi slots used (stable ABI, ORT only appends): 2 GetErrorMessage, 3 CreateEnv, 7 CreateSession,
 9 Run, 10 CreateSessionOptions, 24 SetIntraOpNumThreads, 49 CreateTensorWithDataAsOrtValue,
 51 GetTensorMutableData, 61 GetDimensionsCount, 62 GetDimensions, 65 GetTensorTypeAndShape,
@@ -11,7 +12,7 @@ import os
 import numpy as np
 
 DEFAULT_LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                           ".deps", "onnxruntime", "libonnxruntime.so.1")
+                           "artifacts", "cli", "runtimes", "linux-x64", "native", "libonnxruntime.so")
 _ELEM = {np.dtype(np.float32): 1, np.dtype(np.uint8): 2, np.dtype(np.int64): 7}
 _NP = {1: np.float32, 2: np.uint8, 7: np.int64}
 P = C.c_void_p

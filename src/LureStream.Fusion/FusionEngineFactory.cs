@@ -4,6 +4,7 @@ using LureStream.Core.Options;
 using LureStream.Fusion.Classical;
 using LureStream.Fusion.Lure;
 using LureStream.Fusion.Text;
+using LureStream.Onnx;
 using Serilog;
 
 namespace LureStream.Fusion;
@@ -91,7 +92,16 @@ public static class FusionEngineFactory
     private static bool RunsOnGpu(string provider) =>
         provider.Contains("CUDA", StringComparison.OrdinalIgnoreCase) || provider.Contains("Tensorrt", StringComparison.OrdinalIgnoreCase);
 
-    public static LureFusionEngine CreateLureEngine(string modelDir, IReadOnlyList<ProviderOptions>? providers = null, int threads = 0)
+    /// <summary>Parses <c>fusion.binding</c> (auto, device-style).</summary>
+    public static OrtBindingStyle ParseBinding(string? binding) => binding switch
+    {
+        null or "" or "auto" => OrtBindingStyle.Auto,
+        "device-style" => OrtBindingStyle.DeviceStyle,
+        _ => throw new LureStreamException($"fusion.binding: '{binding}' is not one of auto, device-style"),
+    };
+
+    public static LureFusionEngine CreateLureEngine(string modelDir, IReadOnlyList<ProviderOptions>? providers = null, int threads = 0,
+        OrtBindingStyle binding = OrtBindingStyle.Auto)
     {
         var model = LureModel.Load(modelDir, providers, threads);
         try
@@ -106,7 +116,7 @@ public static class FusionEngineFactory
                 prompts.Add(t.DefaultPrompt);
             }
             cache.Preload(prompts);
-            return new LureFusionEngine(model, cache);
+            return new LureFusionEngine(model, cache, binding: binding);
         }
         catch
         {
@@ -117,7 +127,7 @@ public static class FusionEngineFactory
 
     private static EngineSelection CreateLure(string modelDir, FusionOptions options, string reason)
     {
-        var lure = CreateLureEngine(modelDir, options.Providers, options.Threads);
+        var lure = CreateLureEngine(modelDir, options.Providers, options.Threads, ParseBinding(options.Binding));
         return new EngineSelection(lure, reason, lure);
     }
 }

@@ -27,20 +27,32 @@ public static class OnnxModelBuilder
     /// Y = Conv(X, W, B), 3×3 kernel, pad 1, stride 1: X float32[1, channels, height, width], W [channels, channels, 3, 3].
     /// FLOPs = 2 · channels² · 9 · height · width (16×16 channels at 48×48 ≈ 10.6 MFLOP).
     /// </summary>
-    public static byte[] Conv3x3(int channels, int height, int width, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias)
+    public static byte[] Conv3x3(int channels, int height, int width, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias) =>
+        ConvChain(channels, height, width, 1, weights, bias);
+
+    /// <summary>
+    /// <paramref name="nodes"/> such 3×3 convolutions in a chain, all sharing W and B: a graph whose run time grows with
+    /// the node count (ONNX Runtime checks a run's terminate flag between nodes, so cancellation tests use a long chain).
+    /// </summary>
+    public static byte[] ConvChain(int channels, int height, int width, int nodes, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias)
     {
         if (weights.Length != channels * channels * 9 || bias.Length != channels)
         {
             throw new ArgumentException("weights must be [C,C,3,3] and bias [C]");
         }
+        ArgumentOutOfRangeException.ThrowIfLessThan(nodes, 1);
         long[] shape = [1, channels, height, width];
-        var kernel = new Proto().Str(1, "kernel_shape").Int(20, 7).Int(8, 3).Int(8, 3);
-        var pads = new Proto().Str(1, "pads").Int(20, 7).Int(8, 1).Int(8, 1).Int(8, 1).Int(8, 1);
-        var node = new Proto().Str(1, "X").Str(1, "W").Str(1, "B").Str(2, "Y").Str(3, "conv").Str(4, "Conv")
-            .Msg(5, kernel).Msg(5, pads);
-        var graph = new Proto()
-            .Msg(1, node)
-            .Str(2, "conv")
+        var graph = new Proto();
+        for (int i = 0; i < nodes; i++)
+        {
+            var kernel = new Proto().Str(1, "kernel_shape").Int(20, 7).Int(8, 3).Int(8, 3);
+            var pads = new Proto().Str(1, "pads").Int(20, 7).Int(8, 1).Int(8, 1).Int(8, 1).Int(8, 1);
+            string input = i == 0 ? "X" : $"t{i}";
+            string output = i == nodes - 1 ? "Y" : $"t{i + 1}";
+            graph.Msg(1, new Proto().Str(1, input).Str(1, "W").Str(1, "B").Str(2, output).Str(3, $"conv{i}").Str(4, "Conv")
+                .Msg(5, kernel).Msg(5, pads));
+        }
+        graph.Str(2, "conv")
             .Msg(5, Tensor("W", [channels, channels, 3, 3], weights))
             .Msg(5, Tensor("B", [channels], bias))
             .Msg(11, ValueInfo("X", shape))

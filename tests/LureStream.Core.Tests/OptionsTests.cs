@@ -19,6 +19,7 @@ public class OptionsTests
         Assert.Equal(512, o.Fusion.Height);
         Assert.Equal("auto", o.Fusion.Engine);
         Assert.Equal("auto", o.Sources.Mode);
+        Assert.Equal("auto", o.Fusion.Binding);
     }
 
     [Fact]
@@ -54,6 +55,7 @@ public class OptionsTests
     [InlineData("registration:\n  matrix: [1, 2, 3]\n", "registration.matrix")]
     [InlineData("detector:\n  visible: foggy\n", "detector.visible")]
     [InlineData("fusion:\n  providers:\n    - name: opencl\n", "fusion.providers[0].name")]
+    [InlineData("fusion:\n  binding: bind-once\n", "fusion.binding")]
     public void Invalid_values_name_the_key_path(string yaml, string key)
     {
         string text = yaml.StartsWith("sources", StringComparison.Ordinal) ? yaml : Minimal + "\n" + yaml;

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using Serilog.Events;
 using Xunit;
 using Xunit.Abstractions;
@@ -5,13 +6,33 @@ using Xunit.Abstractions;
 namespace LureStream.Onnx.Tests;
 
 /// <summary>
-/// This machine has no GPU and no provider libraries, so TensorRT and CUDA must fail to apply: the session falls back
-/// to CPU with a logged warning, unless the provider is required.
+/// Provider selection checked through ONNX Runtime's list of available providers, so the tests hold on a CPU-only box
+/// (the CPU natives package has no CUDA/TensorRT; the GPU build has them but finds no CUDA libraries or device) and on a
+/// GPU box (where the providers apply).
 /// </summary>
 public class ProviderTests(ITestOutputHelper output)
 {
+    private static bool Built(OrtProviderOptions p) => OrtRuntime.AvailableProviders.Contains(p.OrtName);
+
     [Fact]
-    public void GpuProvidersFallBackToCpuWithWarnings()
+    public void TheNativesPackageDecidesWhichProvidersAreAvailable()
+    {
+        var available = OrtRuntime.AvailableProviders;
+        output.WriteLine($"{OrtRuntime.NativePackage} {OrtRuntime.Version}: {string.Join(", ", available)}");
+        Assert.Equal("CPUExecutionProvider", available[^1]);
+        if (OrtRuntime.NativePackage == "Microsoft.ML.OnnxRuntime.Gpu.Linux")
+        {
+            Assert.Contains("CUDAExecutionProvider", available);
+            Assert.Contains("TensorrtExecutionProvider", available);
+        }
+        else
+        {
+            Assert.Equal("Microsoft.ML.OnnxRuntime", OrtRuntime.NativePackage);
+        }
+    }
+
+    [Fact]
+    public void GpuProvidersApplyOrFallBackWithALoggedWarning()
     {
         var sink = new CaptureSink();
         var config = OrtSessionConfig.Gpu(Path.Combine(Path.GetTempPath(), "lurestream-trt-cache")) with
@@ -19,53 +40,84 @@ public class ProviderTests(ITestOutputHelper output)
             IntraOpThreads = 1,
             Logger = sink.CreateLogger(),
         };
-        using var s = Fixture.Open("identity.onnx", config);
-        Assert.Equal(["CPUExecutionProvider"], s.Providers);
-
+        using var s = Models.Identity([1, 16], config);
+        output.WriteLine(string.Join(",", s.Providers));
         var warnings = sink.Events.Where(e => e.Level == LogEventLevel.Warning).ToList();
-        foreach (var w in warnings) output.WriteLine(w.RenderMessage());
-        Assert.Contains(warnings, w => w.Properties["Provider"].ToString() == "TensorRT");
-        Assert.Contains(warnings, w => w.Properties["Provider"].ToString() == "Cuda");
+        foreach (var w in warnings)
+        {
+            output.WriteLine(w.RenderMessage());
+        }
+        Assert.Equal("CPUExecutionProvider", s.Providers[^1]);
+        foreach (var p in config.Providers.Where(p => p.Kind != OrtExecutionProvider.Cpu))
+        {
+            if (s.Providers.Contains(p.OrtName))
+            {
+                Assert.True(Built(p), $"{p.OrtName} applied but not in the available providers");
+                continue;
+            }
+            // Not applied: a warning names it and carries ONNX Runtime's reason (either at append or at session creation).
+            Assert.Contains(warnings, w => w.RenderMessage().Contains(p.Kind.ToString(), StringComparison.Ordinal) ||
+                w.RenderMessage().Contains(p.OrtName, StringComparison.Ordinal));
+        }
         Assert.All(warnings, w => Assert.False(string.IsNullOrWhiteSpace(w.Properties["OrtError"].ToString().Trim('"'))));
-        Assert.All(warnings, w => Assert.DoesNotContain("DefaultLogger", w.RenderMessage()));
+        Assert.Equal(s.Providers[0] != "CPUExecutionProvider", s.RunsOnDevice);
 
-        // The CPU session still works.
-        var x = new float[16];
-        x[5] = 3;
-        using var vx = OrtValue.CreateTensor(x, [1, 16]);
-        using var y = s.Run(["X"], [vx])[0];
-        Assert.Equal(3f, y.GetTensorData<float>()[5]);
+        // Whatever was applied, the session runs.
+        var x = Models.Ramp(16);
+        using var vx = OrtValue.CreateTensorValueFromMemory(x, [1, 16]);
+        using var y = s.Run(["X"], [vx], ["Y"]);
+        Assert.Equal(x, y[0].GetTensorDataAsSpan<float>().ToArray());
     }
 
     [Theory]
     [InlineData(OrtExecutionProvider.TensorRT)]
     [InlineData(OrtExecutionProvider.Cuda)]
-    public void RequiredProviderThatIsUnavailableFails(OrtExecutionProvider kind)
+    public void ARequiredProviderAppliesOrFailsWithTheRuntimesReason(OrtExecutionProvider kind)
     {
         OrtProviderOptions provider = kind == OrtExecutionProvider.TensorRT
-            ? new TensorRtProviderOptions { Require = true, Fp16 = true, MaxWorkspaceBytes = 1L << 30 }
-            : new CudaProviderOptions { Require = true, GpuMemoryLimitBytes = 1L << 30, ArenaExtendStrategy = ArenaExtendStrategy.SameAsRequested };
-        var config = Fixture.Cpu with { Providers = [provider, new CpuProviderOptions()] };
-        var ex = Assert.Throws<OrtProviderUnavailableException>(() => Fixture.Open("identity.onnx", config));
-        output.WriteLine(ex.Message);
-        Assert.Equal(kind, ex.Provider);
-        Assert.False(string.IsNullOrWhiteSpace(ex.NativeMessage));
-        Assert.Contains(ex.NativeMessage.ReplaceLineEndings(" ").Trim(), ex.Message);
-        Assert.StartsWith($"Execution provider {kind} is required but unavailable", ex.Message);
+            ? new TensorRtProviderOptions { Require = true, MaxWorkspaceBytes = 1L << 30 }
+            : new CudaProviderOptions { Require = true, GpuMemoryLimitBytes = 1L << 30 };
+        var config = Models.Cpu with { Providers = [provider, new CpuProviderOptions()] };
+        OnnxSession? session = null;
+        try
+        {
+            session = Models.Identity([1, 16], config);
+            // Only possible where the build has the provider and its libraries and a device are present.
+            Assert.True(Built(provider));
+            Assert.Equal(provider.OrtName, session.Providers[0]);
+            Assert.True(session.RunsOnDevice);
+        }
+        catch (OrtException e)
+        {
+            output.WriteLine(e.Message);
+            if (!Built(provider))
+            {
+                // The CPU natives package: appending the provider must fail, typed, with ONNX Runtime's message.
+                var ex = Assert.IsType<OrtProviderUnavailableException>(e);
+                Assert.Equal(kind, ex.Provider);
+            }
+            Assert.False(string.IsNullOrWhiteSpace(e.NativeMessage));
+            Assert.DoesNotContain('\n', e.Message);
+            if (e is OrtProviderUnavailableException unavailable)
+            {
+                Assert.StartsWith($"Execution provider {kind} is required but unavailable", unavailable.Message);
+                Assert.Contains(e.NativeMessage.ReplaceLineEndings(" ").Trim(), e.Message);
+            }
+        }
+        finally
+        {
+            session?.Dispose();
+        }
     }
 
     [Fact]
-    public void CpuOnlyConfigAppliesOnlyCpu()
+    public void OnTheCpuProviderBindOnceIsTheDefaultAndDeviceStyleCanBeForced()
     {
-        using var s = Fixture.Open("identity.onnx");
+        using var s = Models.Identity([1, 16]);
         Assert.Equal(["CPUExecutionProvider"], s.Providers);
-    }
-
-    [Fact]
-    public void AvailableProvidersAreReported()
-    {
-        var providers = OrtRuntime.GetAvailableProviders();
-        output.WriteLine(string.Join(", ", providers));
-        Assert.Contains("CPUExecutionProvider", providers);
+        Assert.False(s.RunsOnDevice);
+        Assert.Equal(OrtMemoryInfoDeviceType.CPU, s.DeviceMemory.GetDeviceType());
+        Assert.Equal(OrtBindingStyle.BindOnce, s.ResolveBindingStyle(OrtBindingStyle.Auto));
+        Assert.Equal(OrtBindingStyle.DeviceStyle, s.ResolveBindingStyle(OrtBindingStyle.DeviceStyle));
     }
 }

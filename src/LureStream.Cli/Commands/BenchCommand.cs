@@ -13,7 +13,7 @@ namespace LureStream.Cli.Commands;
 
 /// <summary>
 /// <c>lurestream bench</c>: throughput and latency measured as ratios inside one run — the pipeline against capture
-/// alone and against the bare engine; <c>bench ort</c> our ONNX Runtime binding against the bare C API;
+/// alone and against the bare engine; <c>bench ort</c> LureStream's inference path against the bare <c>InferenceSession.Run</c>;
 /// <c>bench prompts</c> cached prompt lookups against recomputing; <c>bench detector</c> the detector's confusion matrix.
 /// </summary>
 public static class BenchCommand
@@ -60,7 +60,7 @@ public static class BenchCommand
         });
 
         var iterations = new Option<int>("--iterations") { Description = "Calls per side on the Identity model.", DefaultValueFactory = _ => 20000 };
-        var ort = new Command("ort", "Per-call overhead of our ONNX Runtime binding versus the bare C API sequence (Identity and ~10 MFLOP conv models), and managed bytes per IoBinding run.")
+        var ort = new Command("ort", "Per-call overhead of the official IoBinding and of LureStream's run path versus the bare InferenceSession.Run (Identity and ~10 MFLOP conv models), and managed bytes per call.")
         {
             iterations,
         };

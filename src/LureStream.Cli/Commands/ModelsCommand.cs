@@ -31,7 +31,8 @@ public static class ModelsCommand
                     ["version"] = m.Version,
                     ["directory"] = m.Directory,
                     ["onnxruntime"] = OrtRuntime.Version,
-                    ["available_providers"] = OrtRuntime.GetAvailableProviders(),
+                    ["onnxruntime_natives"] = OrtRuntime.NativePackage,
+                    ["available_providers"] = OrtRuntime.AvailableProviders,
                     ["graphs"] = new Dictionary<string, object>
                     {
                         ["text_encoder"] = Describe(model.TextEncoder),
@@ -56,33 +57,40 @@ public static class ModelsCommand
             foreach (var (name, session) in new[] { ("text_encoder", model.TextEncoder), ("image_encoder", model.ImageEncoder), ("fusion_decoder", model.FusionDecoder) })
             {
                 Console.WriteLine($"  {name}: {m.Graphs[name].File} on {string.Join("+", session.Providers)}");
-                foreach (var i in session.Inputs)
+                foreach (var input in session.InputNames)
                 {
-                    Console.WriteLine($"    in  {i.Name} {i.ElementType.OnnxName()} {i.FormatShape()}");
+                    Console.WriteLine($"    in  {input} {OnnxSession.Describe(session.Session.InputMetadata[input])}");
                 }
-                foreach (var o in session.Outputs)
+                foreach (var output in session.OutputNames)
                 {
-                    Console.WriteLine($"    out {o.Name} {o.ElementType.OnnxName()} {o.FormatShape()}");
+                    Console.WriteLine($"    out {output} {OnnxSession.Describe(session.Session.OutputMetadata[output])}");
                 }
             }
-            Console.WriteLine($"  ONNX Runtime {OrtRuntime.Version} ({OrtRuntime.LibraryPath}); providers available: {string.Join(", ", OrtRuntime.GetAvailableProviders())}");
+            Console.WriteLine($"  ONNX Runtime {OrtRuntime.Version} ({OrtRuntime.NativePackage}); providers available: {string.Join(", ", OrtRuntime.AvailableProviders)}");
             return 0;
         });
         return new Command("models", "Inspect model bundles.") { info };
     }
 
-    private static object Describe(OrtSession s)
+    private static object Describe(OnnxSession s)
     {
         var inputs = new List<object>();
-        foreach (var i in s.Inputs)
+        foreach (var name in s.InputNames)
         {
-            inputs.Add(new { name = i.Name, dtype = i.ElementType.OnnxName(), shape = i.FormatShape() });
+            inputs.Add(Node(name, s.Session.InputMetadata[name]));
         }
         var outputs = new List<object>();
-        foreach (var o in s.Outputs)
+        foreach (var name in s.OutputNames)
         {
-            outputs.Add(new { name = o.Name, dtype = o.ElementType.OnnxName(), shape = o.FormatShape() });
+            outputs.Add(Node(name, s.Session.OutputMetadata[name]));
         }
         return new { providers = s.Providers, inputs, outputs };
+    }
+
+    private static object Node(string name, Microsoft.ML.OnnxRuntime.NodeMetadata node)
+    {
+        var text = OnnxSession.Describe(node);
+        int bracket = text.IndexOf('[');
+        return new { name, dtype = bracket < 0 ? text : text[..bracket], shape = bracket < 0 ? "" : text[bracket..] };
     }
 }

@@ -61,6 +61,12 @@ public sealed class FusionOptions
 
     /// <summary>ONNX Runtime intra-op threads (0 = runtime default).</summary>
     public int Threads { get; set; }
+
+    /// <summary>
+    /// How LURE binds its tensors: auto (bind-once on the CPU provider, device-style on CUDA/TensorRT) or device-style
+    /// (rebind changed inputs every frame, latents in the provider's memory; forces the GPU path's binding on the CPU).
+    /// </summary>
+    public string Binding { get; set; } = "auto";
 }
 
 public sealed class ProviderOptions

@@ -33,6 +33,7 @@ public static class OptionsValidator
         Check(o.Fusion.Fps is > 0 and <= 240, "fusion.fps", $"{o.Fusion.Fps} is outside (0, 240]");
         Check(Array.IndexOf(Engines, o.Fusion.Engine) >= 0, "fusion.engine", $"'{o.Fusion.Engine}' is not one of {string.Join(", ", Engines)}");
         Check(o.Fusion.Threads is >= 0 and <= 256, "fusion.threads", "must be between 0 and 256");
+        Check(o.Fusion.Binding is "auto" or "device-style", "fusion.binding", $"'{o.Fusion.Binding}' is not one of auto, device-style");
         Check(o.Fusion.Providers.Count > 0, "fusion.providers", "needs at least one provider (cpu)");
         for (int i = 0; i < o.Fusion.Providers.Count; i++)
         {

@@ -3,15 +3,29 @@ using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Fusion.Text;
 using LureStream.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Serilog;
 
 namespace LureStream.Fusion.Lure;
 
 /// <summary>
 /// Runs LURE on one pair per call: both modalities go through the image encoder in one batched run (batch 0 =
 /// infrared, 1 = visible), each with its own cached prompt embedding; the fusion decoder then reads the two halves
-/// of the latent buffers directly (no copy) and writes the fused RGB image. All tensors live in pinned buffers bound
-/// once per frame size through IoBinding, so a steady-state frame allocates nothing managed.
+/// of the latent tensors in place (no copy) and writes the fused RGB image into a pinned host buffer.
 /// </summary>
+/// <remarks>
+/// Binding follows ONNX Runtime's semantics, per provider (<see cref="OrtBindingStyle"/>):
+/// <list type="bullet">
+/// <item><b>bind-once</b> (CPU provider): pinned host buffers are bound once per frame size and rewritten every frame;
+/// the latents are pinned host arrays. A steady-state frame allocates nothing managed.</item>
+/// <item><b>device-style</b> (CUDA/TensorRT, or forced with <c>fusion.binding: device-style</c>): ONNX Runtime copies a host
+/// tensor to the device when it is bound, so the encoder's inputs are written into alternating host staging buffers and
+/// rebound every frame; the latents live in the provider's device memory (allocated through the session's allocator),
+/// written by the encoder and read by the decoder without a host round trip. Only the fused frame comes back. The
+/// alternating buffers make a missing rebind visible on the CPU provider too (the run would read the previous frame).</item>
+/// </list>
+/// </remarks>
 public sealed class LureFusionEngine : IFusionEngine
 {
     private const int Ir = 0;
@@ -22,21 +36,28 @@ public sealed class LureFusionEngine : IFusionEngine
     private readonly int _multiple;
     private readonly int _embeddingDim;
     private FrameBuffers? _buffers;
-    private readonly ReadOnlyMemory<float>[] _boundEmbedding = new ReadOnlyMemory<float>[2];
+    private long _frames;
 
-    public LureFusionEngine(LureModel model, PromptEmbeddingCache prompts, bool ownsModel = true)
+    public LureFusionEngine(LureModel model, PromptEmbeddingCache prompts, bool ownsModel = true, OrtBindingStyle binding = OrtBindingStyle.Auto)
     {
         _model = model;
         _prompts = prompts;
         _ownsModel = ownsModel;
         _multiple = model.Manifest.SpatialMultiple;
         _embeddingDim = model.Manifest.EmbeddingDim;
+        BindingStyle = model.ImageEncoder.ResolveBindingStyle(binding);
+        model.FusionDecoder.ResolveBindingStyle(BindingStyle);
+        Log.ForContext("Stage", "engine").Information("LURE binding {Binding} on {Provider}",
+            BindingStyle == OrtBindingStyle.BindOnce ? "bind-once" : "device-style", model.Provider);
     }
 
     public string Name => "lure";
     public string Provider => "onnxruntime:" + _model.Provider;
     public LureModel Model => _model;
     public PromptEmbeddingCache Prompts => _prompts;
+
+    /// <summary>Bind-once (CPU provider) or device-style (device providers, or forced by config).</summary>
+    public OrtBindingStyle BindingStyle { get; }
 
     /// <summary>Time of the last call's encoder and decoder runs (for benchmarks: the engine's overhead is the rest).</summary>
     public TimeSpan LastEncoderTime { get; private set; }
@@ -57,37 +78,34 @@ public sealed class LureFusionEngine : IFusionEngine
             throw new ArgumentException("LURE expects infrared Gray8, visible Rgb24 and an Rgb24 output");
         }
         var b = Buffers(visible.Width, visible.Height);
+        // Bind-once always writes staging buffer 0; device-style alternates between the two.
+        var k = BindingStyle == OrtBindingStyle.DeviceStyle ? (int)(_frames++ & 1) : 0;
 
-        BindEmbedding(b, Ir, PromptText(prompts.Infrared));
-        BindEmbedding(b, Vis, PromptText(prompts.Visible));
-        PadInfrared(infrared, b);
-        PadVisible(visible, b);
+        var embedding = b.TextEmbedding[k];
+        _prompts.GetOrAdd(PromptText(prompts.Infrared)).Span.CopyTo(embedding.AsSpan(Ir * _embeddingDim, _embeddingDim));
+        _prompts.GetOrAdd(PromptText(prompts.Visible)).Span.CopyTo(embedding.AsSpan(Vis * _embeddingDim, _embeddingDim));
+        PadInfrared(infrared, b, b.Image[k]);
+        PadVisible(visible, b, b.Image[k]);
+        if (BindingStyle == OrtBindingStyle.DeviceStyle)
+        {
+            // A device provider copied the host buffers when they were bound: bind this frame's.
+            b.BindEncoderInputs(k);
+        }
 
         long t0 = Stopwatch.GetTimestamp();
-        b.EncoderBinding.Run();
+        _model.ImageEncoder.Run(b.EncoderBinding);
         long t1 = Stopwatch.GetTimestamp();
-        b.DecoderBinding.Run();
+        _model.FusionDecoder.Run(b.DecoderBinding);
         LastEncoderTime = Stopwatch.GetElapsedTime(t0, t1);
         LastDecoderTime = Stopwatch.GetElapsedTime(t1);
 
         CropFused(b, output);
     }
 
-    private void BindEmbedding(FrameBuffers b, int slot, string text)
-    {
-        var embedding = _prompts.GetOrAdd(text);
-        // Copy only when the prompt changed: a cache hit returns the same memory.
-        if (!embedding.Equals(_boundEmbedding[slot]))
-        {
-            embedding.Span.CopyTo(b.TextEmbedding.AsSpan(slot * _embeddingDim, _embeddingDim));
-            _boundEmbedding[slot] = embedding;
-        }
-    }
-
-    private static void PadInfrared(Frame ir, FrameBuffers b)
+    private static void PadInfrared(Frame ir, FrameBuffers b, byte[] staging)
     {
         int w = ir.Width, h = ir.Height, pw = b.PaddedWidth, ph = b.PaddedHeight;
-        var image = b.Image.AsSpan(0, ph * pw * 3);
+        var image = staging.AsSpan(0, ph * pw * 3);
         for (int y = 0; y < ph; y++)
         {
             var src = ir.Row(Math.Min(y, h - 1));
@@ -103,10 +121,10 @@ public sealed class LureFusionEngine : IFusionEngine
         }
     }
 
-    private static void PadVisible(Frame vis, FrameBuffers b)
+    private static void PadVisible(Frame vis, FrameBuffers b, byte[] staging)
     {
         int w = vis.Width, h = vis.Height, pw = b.PaddedWidth, ph = b.PaddedHeight;
-        var image = b.Image.AsSpan(ph * pw * 3, ph * pw * 3);
+        var image = staging.AsSpan(ph * pw * 3, ph * pw * 3);
         for (int y = 0; y < ph; y++)
         {
             var src = vis.Row(Math.Min(y, h - 1));
@@ -137,8 +155,7 @@ public sealed class LureFusionEngine : IFusionEngine
         }
         _buffers?.Dispose();
         _buffers = null;
-        Array.Clear(_boundEmbedding);
-        _buffers = new FrameBuffers(_model, width, height, _multiple, _embeddingDim);
+        _buffers = new FrameBuffers(_model, width, height, _multiple, _embeddingDim, BindingStyle);
         return _buffers;
     }
 
@@ -152,75 +169,145 @@ public sealed class LureFusionEngine : IFusionEngine
         }
     }
 
-    /// <summary>Pinned tensors and bindings for one frame size.</summary>
+    /// <summary>Host staging buffers, latents and bindings for one frame size.</summary>
     private sealed class FrameBuffers : IDisposable
     {
-        private readonly List<OrtValue> _values = new();
+        private readonly List<IDisposable> _owned = new();
+        private readonly OrtValue[] _imageValues;
+        private readonly OrtValue[] _embeddingValues;
+        private readonly OrtValue _modalityValue;
 
-        public FrameBuffers(LureModel model, int width, int height, int multiple, int embeddingDim)
+        public FrameBuffers(LureModel model, int width, int height, int multiple, int embeddingDim, OrtBindingStyle style)
         {
             Width = width;
             Height = height;
             PaddedWidth = (width + multiple - 1) / multiple * multiple;
             PaddedHeight = (height + multiple - 1) / multiple * multiple;
             long pw = PaddedWidth, ph = PaddedHeight;
-
-            Image = GC.AllocateUninitializedArray<byte>((int)(2 * ph * pw * 3), pinned: true);
-            TextEmbedding = GC.AllocateArray<float>(2 * embeddingDim, pinned: true);
-            Modality = GC.AllocateArray<long>(2, pinned: true);
-            Modality[Ir] = model.Manifest.Modality.GetValueOrDefault("infrared", 1);
-            Modality[Vis] = model.Manifest.Modality.GetValueOrDefault("visible", 0);
-            Fused = GC.AllocateUninitializedArray<byte>((int)(ph * pw * 3), pinned: true);
-
-            EncoderBinding = model.ImageEncoder.CreateIoBinding();
-            DecoderBinding = model.FusionDecoder.CreateIoBinding();
-            EncoderBinding.BindInput("image", Track(OrtValue.CreateTensor(Image, [2, ph, pw, 3])));
-            EncoderBinding.BindInput("text_embedding", Track(OrtValue.CreateTensor(TextEmbedding, [2, embeddingDim])));
-            EncoderBinding.BindInput("modality", Track(OrtValue.CreateTensor(Modality, [2])));
-
-            var channels = model.Manifest.LatentChannels;
-            Latents = new float[4][];
-            for (int i = 0; i < 4; i++)
+            bool deviceStyle = style == OrtBindingStyle.DeviceStyle;
+            int stagingCount = deviceStyle ? 2 : 1;
+            try
             {
-                long h = ph >> i, w = pw >> i, c = channels[i];
-                long half = c * h * w;
-                Latents[i] = GC.AllocateUninitializedArray<float>((int)(2 * half), pinned: true);
-                EncoderBinding.BindOutput($"z{i + 1}", Track(OrtValue.CreateTensor(Latents[i], [2, c, h, w])));
-                // The decoder reads each half in place: batch 0 is infrared, batch 1 visible.
-                var ir = new Memory<float>(Latents[i], 0, (int)half);
-                var vis = new Memory<float>(Latents[i], (int)half, (int)half);
-                DecoderBinding.BindInput($"ir_z{i + 1}", Track(OrtValue.CreateTensor(ir, [1, c, h, w])));
-                DecoderBinding.BindInput($"vis_z{i + 1}", Track(OrtValue.CreateTensor(vis, [1, c, h, w])));
+                Image = new byte[stagingCount][];
+                TextEmbedding = new float[stagingCount][];
+                _imageValues = new OrtValue[stagingCount];
+                _embeddingValues = new OrtValue[stagingCount];
+                for (int k = 0; k < stagingCount; k++)
+                {
+                    Image[k] = GC.AllocateUninitializedArray<byte>((int)(2 * ph * pw * 3), pinned: true);
+                    TextEmbedding[k] = GC.AllocateArray<float>(2 * embeddingDim, pinned: true);
+                    _imageValues[k] = Own(OrtValue.CreateTensorValueFromMemory(Image[k], [2, ph, pw, 3]));
+                    _embeddingValues[k] = Own(OrtValue.CreateTensorValueFromMemory(TextEmbedding[k], [2, embeddingDim]));
+                }
+                var modality = GC.AllocateArray<long>(2, pinned: true);
+                modality[Ir] = model.Manifest.Modality.GetValueOrDefault("infrared", 1);
+                modality[Vis] = model.Manifest.Modality.GetValueOrDefault("visible", 0);
+                _modalityValue = Own(OrtValue.CreateTensorValueFromMemory(modality, [2]));
+                Fused = GC.AllocateUninitializedArray<byte>((int)(ph * pw * 3), pinned: true);
+
+                EncoderBinding = Own(model.ImageEncoder.Session.CreateIoBinding());
+                DecoderBinding = Own(model.FusionDecoder.Session.CreateIoBinding());
+                if (!deviceStyle)
+                {
+                    BindEncoderInputs(0);
+                }
+
+                // Device-style: the latents live where the provider computes (CUDA memory on a GPU), allocated once per
+                // frame size through the encoder session's allocator. Values already on the provider's device are bound
+                // by reference, so binding them once is right for every provider.
+                OrtAllocator? allocator = deviceStyle ? Own(CreateAllocator(model.ImageEncoder)) : null;
+                var memory = model.ImageEncoder.DeviceMemory;
+                var channels = model.Manifest.LatentChannels;
+                for (int i = 0; i < 4; i++)
+                {
+                    long h = ph >> i, w = pw >> i, c = channels[i];
+                    long half = c * h * w;
+                    OrtValue batch, ir, vis;
+                    if (allocator is not null)
+                    {
+                        var block = Own(allocator.Allocate(checked((uint)(2 * half * sizeof(float)))));
+                        nint data = block.DangerousGetHandle();
+                        long halfBytes = half * sizeof(float);
+                        batch = OrtValue.CreateTensorValueWithData(memory, TensorElementType.Float, [2, c, h, w], data, 2 * halfBytes);
+                        ir = OrtValue.CreateTensorValueWithData(memory, TensorElementType.Float, [1, c, h, w], data, halfBytes);
+                        vis = OrtValue.CreateTensorValueWithData(memory, TensorElementType.Float, [1, c, h, w], data + (nint)halfBytes, halfBytes);
+                    }
+                    else
+                    {
+                        var latents = GC.AllocateUninitializedArray<float>((int)(2 * half), pinned: true);
+                        batch = OrtValue.CreateTensorValueFromMemory(latents, [2, c, h, w]);
+                        ir = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(latents, 0, (int)half), [1, c, h, w]);
+                        vis = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(latents, (int)half, (int)half), [1, c, h, w]);
+                    }
+                    // Batch 0 is infrared, batch 1 visible: the decoder reads each half in place.
+                    EncoderBinding.BindOutput($"z{i + 1}", Own(batch));
+                    DecoderBinding.BindInput($"ir_z{i + 1}", Own(ir));
+                    DecoderBinding.BindInput($"vis_z{i + 1}", Own(vis));
+                }
+                // The fused frame comes back to the host (ONNX Runtime copies it from the device after each run).
+                DecoderBinding.BindOutput("fused", Own(OrtValue.CreateTensorValueFromMemory(Fused, [1, ph, pw, 3])));
             }
-            DecoderBinding.BindOutput("fused", Track(OrtValue.CreateTensor(Fused, [1, ph, pw, 3])));
+            catch
+            {
+                Dispose();
+                throw;
+            }
         }
 
         public int Width { get; }
         public int Height { get; }
         public int PaddedWidth { get; }
         public int PaddedHeight { get; }
-        public byte[] Image { get; }
-        public float[] TextEmbedding { get; }
-        public long[] Modality { get; }
-        public float[][] Latents { get; }
+        public byte[][] Image { get; }
+        public float[][] TextEmbedding { get; }
         public byte[] Fused { get; }
         public OrtIoBinding EncoderBinding { get; }
         public OrtIoBinding DecoderBinding { get; }
 
-        private OrtValue Track(OrtValue v)
+        /// <summary>Binds staging buffer <paramref name="k"/> as the encoder's inputs (a device provider copies them now).</summary>
+        public void BindEncoderInputs(int k)
         {
-            _values.Add(v);
-            return v;
+            EncoderBinding.BindInput("image", _imageValues[k]);
+            EncoderBinding.BindInput("text_embedding", _embeddingValues[k]);
+            EncoderBinding.BindInput("modality", _modalityValue);
+        }
+
+        private static OrtAllocator CreateAllocator(OnnxSession session)
+        {
+            try
+            {
+                return new OrtAllocator(session.Session, session.DeviceMemory);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw OrtException.From(e, $"Allocating device memory for the latents of '{session.ModelName}'");
+            }
+        }
+
+        private T Own<T>(T disposable) where T : IDisposable
+        {
+            _owned.Add(disposable);
+            return disposable;
         }
 
         public void Dispose()
         {
-            EncoderBinding.Dispose();
-            DecoderBinding.Dispose();
-            foreach (var v in _values)
+            // Bindings first, then the values they reference, then the device memory under those values.
+            for (int i = _owned.Count - 1; i >= 0; i--)
             {
-                v.Dispose();
+                if (_owned[i] is OrtIoBinding)
+                {
+                    _owned[i].Dispose();
+                }
             }
+            for (int i = _owned.Count - 1; i >= 0; i--)
+            {
+                if (_owned[i] is not OrtIoBinding)
+                {
+                    _owned[i].Dispose();
+                }
+            }
+            _owned.Clear();
         }
     }
 }

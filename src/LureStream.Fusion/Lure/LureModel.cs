@@ -1,6 +1,7 @@
 using LureStream.Core.Options;
 using LureStream.Fusion.Text;
 using LureStream.Onnx;
+using Microsoft.ML.OnnxRuntime;
 using Serilog;
 
 namespace LureStream.Fusion.Lure;
@@ -11,7 +12,7 @@ namespace LureStream.Fusion.Lure;
 /// </summary>
 public sealed class LureModel : IDisposable
 {
-    private LureModel(LureManifest manifest, WordPieceTokenizer tokenizer, OrtSession text, OrtSession image, OrtSession decoder)
+    private LureModel(LureManifest manifest, WordPieceTokenizer tokenizer, OnnxSession text, OnnxSession image, OnnxSession decoder)
     {
         Manifest = manifest;
         Tokenizer = tokenizer;
@@ -22,9 +23,9 @@ public sealed class LureModel : IDisposable
 
     public LureManifest Manifest { get; }
     public WordPieceTokenizer Tokenizer { get; }
-    public OrtSession TextEncoder { get; }
-    public OrtSession ImageEncoder { get; }
-    public OrtSession FusionDecoder { get; }
+    public OnnxSession TextEncoder { get; }
+    public OnnxSession ImageEncoder { get; }
+    public OnnxSession FusionDecoder { get; }
 
     /// <summary>Providers the image encoder actually runs on (after any fallback), e.g. "CPUExecutionProvider".</summary>
     public string Provider => string.Join("+", ImageEncoder.Providers);
@@ -34,7 +35,7 @@ public sealed class LureModel : IDisposable
         var manifest = LureManifest.Load(bundleDirectory);
         var tokenizer = WordPieceTokenizer.FromVocabFile(Path.Combine(manifest.Directory, manifest.Tokenizer.Vocab), manifest.Tokenizer.Lowercase);
         var providerList = providers ?? new[] { new ProviderOptions { Name = "cpu" } };
-        var sessions = new List<OrtSession>(3);
+        var sessions = new List<OnnxSession>(3);
         try
         {
             // The text encoder runs once per distinct prompt: the CPU is always good enough for it.
@@ -56,13 +57,13 @@ public sealed class LureModel : IDisposable
         return model;
     }
 
-    private static OrtSession Open(LureManifest manifest, string graph, OrtSessionConfig config)
+    private static OnnxSession Open(LureManifest manifest, string graph, OrtSessionConfig config)
     {
         string path = manifest.PathOf(graph);
-        OrtSession session;
+        OnnxSession session;
         try
         {
-            session = OrtSession.Create(path, config);
+            session = OnnxSession.Create(path, config);
         }
         catch (OrtException e)
         {
@@ -70,8 +71,8 @@ public sealed class LureModel : IDisposable
         }
         try
         {
-            Check(graph, "input", manifest.Graphs[graph].Inputs, session.Inputs);
-            Check(graph, "output", manifest.Graphs[graph].Outputs, session.Outputs);
+            Check(graph, "input", manifest.Graphs[graph].Inputs, session.Session.InputMetadata);
+            Check(graph, "output", manifest.Graphs[graph].Outputs, session.Session.OutputMetadata);
         }
         catch
         {
@@ -81,35 +82,22 @@ public sealed class LureModel : IDisposable
         return session;
     }
 
-    private static void Check(string graph, string kind, List<TensorSpec> expected, IReadOnlyList<OrtNodeInfo> actual)
+    private static void Check(string graph, string kind, List<TensorSpec> expected, IReadOnlyDictionary<string, NodeMetadata> actual)
     {
         foreach (var spec in expected)
         {
-            OrtNodeInfo? found = null;
-            foreach (var node in actual)
+            if (!actual.TryGetValue(spec.Name, out var found))
             {
-                if (node.Name == spec.Name)
-                {
-                    found = node;
-                    break;
-                }
+                throw new ModelBundleException($"{graph}: the graph has no {kind} '{spec.Name}' (it has: {string.Join(", ", actual.Keys)})");
             }
-            if (found is null)
+            string dtype = found.IsTensor ? OnnxSession.OnnxName(found.ElementDataType) : found.OnnxValueType.ToString();
+            if (dtype != spec.Dtype)
             {
-                var names = new List<string>();
-                foreach (var n in actual)
-                {
-                    names.Add(n.Name);
-                }
-                throw new ModelBundleException($"{graph}: the graph has no {kind} '{spec.Name}' (it has: {string.Join(", ", names)})");
+                throw new ModelBundleException($"{graph}: {kind} '{spec.Name}' is {dtype}, the manifest says {spec.Dtype}");
             }
-            if (found.ElementType.OnnxName() != spec.Dtype)
+            if (found.Dimensions.Length != spec.Shape.Count)
             {
-                throw new ModelBundleException($"{graph}: {kind} '{spec.Name}' is {found.ElementType.OnnxName()}, the manifest says {spec.Dtype}");
-            }
-            if (found.Shape.Count != spec.Shape.Count)
-            {
-                throw new ModelBundleException($"{graph}: {kind} '{spec.Name}' has rank {found.Shape.Count}, the manifest says {spec.Shape.Count}");
+                throw new ModelBundleException($"{graph}: {kind} '{spec.Name}' has rank {found.Dimensions.Length}, the manifest says {spec.Shape.Count}");
             }
         }
     }

@@ -1,5 +1,6 @@
 using LureStream.Fusion.Text;
 using LureStream.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace LureStream.Fusion.Lure;
 
@@ -11,9 +12,9 @@ public sealed class OnnxTextEmbedder : ITextEmbedder
 {
     private static readonly string[] InputNames = ["input_ids", "attention_mask"];
     private static readonly string[] OutputNames = ["embedding"];
-    private readonly OrtSession _session;
+    private readonly OnnxSession _session;
 
-    public OnnxTextEmbedder(OrtSession session, int dimension)
+    public OnnxTextEmbedder(OnnxSession session, int dimension)
     {
         _session = session;
         Dimension = dimension;
@@ -25,24 +26,14 @@ public sealed class OnnxTextEmbedder : ITextEmbedder
     {
         long[] ids = inputIds.ToArray();
         long[] mask = attentionMask.ToArray();
-        using var idsValue = OrtValue.CreateTensor(ids, [1, ids.Length]);
-        using var maskValue = OrtValue.CreateTensor(mask, [1, mask.Length]);
-        var outputs = _session.Run(InputNames, [idsValue, maskValue], OutputNames);
-        try
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [1, mask.Length]);
+        using var outputs = _session.Run(InputNames, [idsValue, maskValue], OutputNames);
+        var data = outputs[0].GetTensorDataAsSpan<float>();
+        if (data.Length != Dimension)
         {
-            var data = outputs[0].GetTensorData<float>();
-            if (data.Length != Dimension)
-            {
-                throw new ModelBundleException($"text_encoder returned {data.Length} values; the manifest says embedding_dim {Dimension}");
-            }
-            data.CopyTo(embedding);
+            throw new ModelBundleException($"text_encoder returned {data.Length} values; the manifest says embedding_dim {Dimension}");
         }
-        finally
-        {
-            foreach (var o in outputs)
-            {
-                o.Dispose();
-            }
-        }
+        data.CopyTo(embedding);
     }
 }
