@@ -1,26 +1,34 @@
-"""Reference NumPy implementation of the image-fusion metrics of issue 7.
+"""NumPy implementation of the image-fusion metrics (issue 7; conventions fixed by issue 13 item 10).
 
-Written straight from the published definitions, independently of the C# implementation in
-src/LureStream.Fusion/Metrics/ (the C# tests compare against values produced by this module, see
-tools/make_metric_reference.py). Used for the model card as well.
+Kept in step with the C# implementation in src/LureStream.Fusion/Metrics/ (the C# tests compare against
+values produced by this module, see tools/make_metric_reference.py); both follow the evaluation scripts
+the fusion literature uses (Tang's MATLAB evaluation code, VIFB's metrics folder, CDDFuse's Evaluator).
+docs/metrics.md states every metric's formula, conventions and the script it follows; the C# test
+project also checks both against a separate straightforward implementation of those scripts' formulas.
+Used by the training evaluation and the model card.
 
 Entry point: ``all_metrics(ir_u8, vis_u8, fused_u8) -> dict`` with the keys
 EN, SD, SF, AG, MI, SCD, VIF, Qabf, SSIM, MS_SSIM, PSNR, CC.
 
 Conventions (shared with the C# implementation; keep them in sync):
 
-* Luminance: a uint8 HxW image is used as is; a uint8 HxWx3 RGB image becomes
-  Y = (0.299 R + 0.587 G) + 0.114 B evaluated in float32 (exactly this order, so both
-  implementations see bit-identical luminance), values in [0, 255]. All metrics then run in float64.
-* Histogram bins (EN, MI): round-half-to-even of the luminance, clamped to [0, 255], 256 bins.
-  Logarithms base 2 (bits).
+* Grey image: a uint8 HxW image is used as is; a uint8 HxWx3 RGB image becomes the uint8 grey image
+  of MATLAB rgb2gray, Y = round((0.298936021293775 R + 0.587043074451121 G) + 0.114020904255103 B)
+  in float64, exactly this order, half away from zero (the scripts score imread + rgb2gray images).
+  Values in [0, 255]. All metrics then run in float64.
+* Histogram bins (EN, MI): round-half-to-even, clamped to [0, 255], 256 bins (a no-op for 8-bit
+  input). Logarithms base 2 (bits).
+* AG: MATLAB gradient() (central differences / 2 inside, one-sided on the border), summed over all
+  pixels and divided by (H-1)(W-1).
 * Window filters are 'valid' (no padding): SSIM/MS-SSIM and VIF maps cover only the positions
   where the window fits inside the image, as in Wang's ssim_index.m / msssim.m and Sheikh's
   vifp_mscale.m.
 * MS-SSIM downsampling: 2x2 mean of pixels (2i, 2i+1) x (2j, 2j+1), the last row/column
   replicated when a dimension is odd (msssim.m: imfilter(ones(2)/4, 'symmetric') then 1:2:end),
   output size ceil(n/2).
-* Qabf Sobel: 3x3 correlation with zero padding, output the size of the input (filter2 'same').
+* Qabf Sobel: MATLAB conv2(p, h, 'same') -- true convolution, zero padding -- with
+  h3 = [-1 0 1; -2 0 2; -1 0 1] (x) and h1 = [1 2 1; 0 0 0; -1 -2 -1] (y), i.e. Sx = left - right,
+  Sy = below - above; alpha = atan(Sy / Sx), pi/2 where Sx == 0; G = g_F where g_X == g_F.
 * Size limits: SSIM needs min(H, W) >= 11, VIF >= 41 (all four scales non-empty), MS-SSIM >= 161
   (the fifth scale still holds an 11x11 window). The single-metric functions raise ValueError below
   that; all_metrics() reports NaN for them instead.
@@ -49,8 +57,11 @@ METRIC_KEYS = ("EN", "SD", "SF", "AG", "MI", "SCD", "VIF", "Qabf", "SSIM", "MS_S
 # input handling
 
 
+RGB2GRAY_WEIGHTS = (0.298936021293775, 0.587043074451121, 0.114020904255103)
+
+
 def luminance(img) -> np.ndarray:
-    """uint8 HxW (gray) or HxWx3 (RGB) -> float64 HxW luminance in [0, 255] (BT.601)."""
+    """uint8 HxW (gray) or HxWx3 (RGB) -> float64 HxW grey levels in [0, 255] (MATLAB rgb2gray on uint8)."""
     a = np.asarray(img)
     if a.dtype != np.uint8:
         raise TypeError(f"expected a uint8 image, got {a.dtype}")
@@ -59,10 +70,10 @@ def luminance(img) -> np.ndarray:
     if a.ndim == 2:
         y = a.astype(np.float64)
     elif a.ndim == 3 and a.shape[2] == 3:
-        c = a.astype(np.float32)
-        y32 = np.float32(0.299) * c[:, :, 0] + np.float32(0.587) * c[:, :, 1]
-        y32 = y32 + np.float32(0.114) * c[:, :, 2]
-        y = y32.astype(np.float64)
+        c = a.astype(np.float64)
+        wr, wg, wb = RGB2GRAY_WEIGHTS
+        s = (wr * c[:, :, 0] + wg * c[:, :, 1]) + wb * c[:, :, 2]
+        y = np.floor(s + 0.5)  # s >= 0: half away from zero, as MATLAB's cast to uint8
     else:
         raise ValueError(f"expected HxW or HxWx3, got shape {a.shape}")
     if y.shape[0] == 0 or y.shape[1] == 0:
@@ -104,13 +115,31 @@ def spatial_frequency(f: np.ndarray) -> float:
     return math.sqrt(rf2 + cf2)
 
 
+def _matlab_gradient(f: np.ndarray, axis: int) -> np.ndarray:
+    """MATLAB gradient() along one axis, unit spacing: one-sided at both ends, (f[i+1] - f[i-1]) / 2 inside."""
+    g = np.zeros_like(f)
+    n = f.shape[axis]
+    if n < 2:
+        return g
+    sl = lambda a, b: tuple(slice(a, b) if ax == axis else slice(None) for ax in range(f.ndim))  # noqa: E731
+    g[sl(0, 1)] = f[sl(1, 2)] - f[sl(0, 1)]
+    g[sl(n - 1, n)] = f[sl(n - 1, n)] - f[sl(n - 2, n - 1)]
+    if n > 2:
+        g[sl(1, n - 1)] = (f[sl(2, n)] - f[sl(0, n - 2)]) * 0.5
+    return g
+
+
 def average_gradient(f: np.ndarray) -> float:
-    """AG = mean over (H-1)x(W-1) of sqrt((dx^2 + dy^2) / 2), forward differences (Cui et al. 2015)."""
-    if f.shape[0] < 2 or f.shape[1] < 2:
+    """AG = sum of sqrt((Gx^2 + Gy^2) / 2) over all pixels / ((H-1)(W-1)), [Gx, Gy] = MATLAB gradient(F).
+
+    VIFB metricsAvg_gradient.m / Tang AG_evaluation.m (Cui et al. 2015). 0 for a single row or column.
+    """
+    h, w = f.shape
+    if h < 2 or w < 2:
         return 0.0
-    dx = f[:-1, 1:] - f[:-1, :-1]
-    dy = f[1:, :-1] - f[:-1, :-1]
-    return float(np.mean(np.sqrt((dx * dx + dy * dy) / 2.0)))
+    gx = _matlab_gradient(f, 1)
+    gy = _matlab_gradient(f, 0)
+    return float(np.sum(np.sqrt((gx * gx + gy * gy) * 0.5))) / ((h - 1) * (w - 1))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -269,14 +298,14 @@ def vifp(ref: np.ndarray, dist: np.ndarray) -> float:
 
 
 def _sobel(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient strength and orientation with zero-padded 3x3 Sobel (filter2 'same')."""
+    """Gradient strength and orientation as conv2(p, h3/h1, 'same') (zero padding, kernel flipped)."""
     h, w = img.shape
     p = np.pad(img, 1, mode="constant", constant_values=0.0)
 
     def at(di: int, dj: int) -> np.ndarray:
         return p[1 + di:1 + di + h, 1 + dj:1 + dj + w]
 
-    gx = (at(-1, 1) + 2.0 * at(0, 1) + at(1, 1)) - (at(-1, -1) + 2.0 * at(0, -1) + at(1, -1))
+    gx = (at(-1, -1) + 2.0 * at(0, -1) + at(1, -1)) - (at(-1, 1) + 2.0 * at(0, 1) + at(1, 1))
     gy = (at(1, -1) + 2.0 * at(1, 0) + at(1, 1)) - (at(-1, -1) + 2.0 * at(-1, 0) + at(-1, 1))
     g = np.sqrt(gx * gx + gy * gy)
     alpha = np.full(img.shape, math.pi / 2.0)
@@ -286,10 +315,10 @@ def _sobel(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _edge_preservation(g_a, a_a, g_f, a_f) -> np.ndarray:
-    """Q^{AF} = Q_g^{AF} * Q_alpha^{AF} (Xydeas & Petrovic 2000)."""
+    """Q^{AF} = Q_g^{AF} * Q_alpha^{AF} (Xydeas & Petrovic 2000); G = g_F where g_A == g_F, as the scripts."""
     gam_g, k_g, s_g = 0.9994, -15.0, 0.5
     gam_a, k_a, s_a = 0.9879, -22.0, 0.8
-    rel_g = np.ones_like(g_a)
+    rel_g = g_f.copy()
     m = g_a > g_f
     rel_g[m] = g_f[m] / g_a[m]
     m = g_a < g_f

@@ -89,14 +89,14 @@ public sealed record FusionMetricSet(
 {
     private static readonly FusionMetricDescriptor[] DescriptorArray =
     [
-        new(FusionMetricKind.Entropy, "EN", "Entropy", "Shannon entropy of the 256-bin luminance histogram of F", true, "bit"),
-        new(FusionMetricKind.StandardDeviation, "SD", "Standard deviation", "Population standard deviation of the luminance of F", true, ""),
-        new(FusionMetricKind.SpatialFrequency, "SF", "Spatial frequency", "sqrt(RF^2 + CF^2), RMS of horizontal and vertical first differences of F", true, ""),
-        new(FusionMetricKind.AverageGradient, "AG", "Average gradient", "Mean of sqrt((dx^2 + dy^2) / 2) over forward differences of F", true, ""),
+        new(FusionMetricKind.Entropy, "EN", "Entropy", "Shannon entropy of the 256-bin grey-level histogram of F", true, "bit"),
+        new(FusionMetricKind.StandardDeviation, "SD", "Standard deviation", "Population standard deviation of the grey levels of F", true, ""),
+        new(FusionMetricKind.SpatialFrequency, "SF", "Spatial frequency", "sqrt(RF^2 + CF^2), RF/CF the mean squared vertical/horizontal first differences of F", true, ""),
+        new(FusionMetricKind.AverageGradient, "AG", "Average gradient", "Sum of sqrt((Gx^2 + Gy^2) / 2) over MATLAB gradient(F), divided by (H-1)(W-1)", true, ""),
         new(FusionMetricKind.MutualInformation, "MI", "Mutual information", "MI(IR,F) + MI(VIS,F) from 256x256 joint histograms", true, "bit"),
         new(FusionMetricKind.Scd, "SCD", "Sum of the correlations of differences", "corr(F - VIS, IR) + corr(F - IR, VIS)", true, ""),
         new(FusionMetricKind.Vif, "VIF", "Visual information fidelity", "VIFp(IR,F) + VIFp(VIS,F), Sheikh-Bovik multi-scale pixel domain", true, ""),
-        new(FusionMetricKind.Qabf, "Qabf", "Edge preservation Q^AB/F", "Xydeas-Petrovic gradient-weighted Sobel edge preservation", true, ""),
+        new(FusionMetricKind.Qabf, "Qabf", "Edge preservation Q^AB/F", "Xydeas-Petrovic edge preservation, conv2 Sobel with zero padding, as in the VIFB/Tang MATLAB scripts", true, ""),
         new(FusionMetricKind.Ssim, "SSIM", "Structural similarity", "Mean of SSIM(IR,F) and SSIM(VIS,F), Gaussian 11x11 window, sigma 1.5", true, ""),
         new(FusionMetricKind.MsSsim, "MS_SSIM", "Multi-scale SSIM", "Mean of 5-scale MS-SSIM(IR,F) and MS-SSIM(VIS,F)", true, ""),
         new(FusionMetricKind.Psnr, "PSNR", "Peak signal-to-noise ratio", "10 log10(255^2 / mean(MSE(IR,F), MSE(VIS,F))), capped at 100 dB", true, "dB"),

@@ -2,14 +2,17 @@ namespace LureStream.Fusion.Metrics;
 
 /// <summary>
 /// Image-fusion quality metrics of a fused image F against its infrared (IR) and visible (VIS) sources,
-/// computed on luminance (<see cref="LumaImage"/>, BT.601) in double precision, following the published
-/// definitions as fusion papers evaluate them. The NumPy reference
-/// <c>models/train/fusion_metrics.py</c> implements the same definitions and conventions.
+/// computed on the grey image (<see cref="LumaImage"/>: 8-bit grey, colour converted as MATLAB <c>rgb2gray</c>)
+/// in double precision, with the conventions of the evaluation scripts the fusion literature uses (Tang's
+/// MATLAB evaluation code, VIFB's metrics folder, CDDFuse's Evaluator); docs/metrics.md states each metric's
+/// formula, conventions and the script it follows. The NumPy port <c>models/train/fusion_metrics.py</c>
+/// implements the same conventions.
 /// </summary>
 /// <remarks>
-/// Conventions: histograms (EN, MI) use 256 bins of the luminance rounded half-to-even; window metrics
-/// (SSIM, MS-SSIM, VIF) use 'valid' filtering (no padding); Qabf's Sobel uses zero padding ('same');
-/// sums over the two sources (MI, SCD, VIF) and means over them (SSIM, MS-SSIM, CC) as stated per metric.
+/// Conventions in short: values 0–255; histograms (EN, MI) 256 bins, logarithms base 2; SF and AG from
+/// first differences / MATLAB <c>gradient</c>; Qabf from <c>conv2</c> Sobel responses with zero padding ('same'),
+/// α = π/2 where the x response is 0; window metrics (SSIM, MS-SSIM, VIF) 'valid' filtering (no padding);
+/// sums over the two sources for MI and VIF (and SCD by definition), means for SSIM, MS-SSIM and CC.
 /// </remarks>
 public static class FusionMetrics
 {
@@ -123,10 +126,11 @@ public static class FusionMetrics
     }
 
     /// <summary>
-    /// Q^{AB/F} (Xydeas &amp; Petrović, Electronics Letters 2000): Sobel gradient strength g and orientation
-    /// α = atan(sy/sx) (π/2 where sx = 0; zero-padded 'same' Sobel);
-    /// Q^{AB/F} = Σ(Q^{AF} g_A + Q^{BF} g_B) / Σ(g_A + g_B) with Q^{XF} = Q_g·Q_α,
-    /// Q_g = 0.9994 / (1 + e^{-15(G - 0.5)}), G = min(g_X,g_F)/max(g_X,g_F),
+    /// Q^{AB/F} (Xydeas &amp; Petrović, Electronics Letters 2000) as VIFB's <c>metricsQabf.m</c> and Tang's
+    /// <c>analysis_Qabf.m</c> compute it: Sobel responses <c>Sx = conv2(p, [-1 0 1; -2 0 2; -1 0 1], 'same')</c>,
+    /// <c>Sy = conv2(p, [1 2 1; 0 0 0; -1 -2 -1], 'same')</c> (true convolution, zero padding), g = √(Sx² + Sy²),
+    /// α = atan(Sy/Sx), π/2 where Sx = 0; Q^{AB/F} = Σ(Q^{AF} g_A + Q^{BF} g_B) / Σ(g_A + g_B), Q^{XF} = Q_g·Q_α,
+    /// Q_g = 0.9994 / (1 + e^{-15(G - 0.5)}), G = min(g_X,g_F)/max(g_X,g_F) and G = g_F where g_X = g_F,
     /// Q_α = 0.9879 / (1 + e^{-22(A - 0.8)}), A = 1 - |α_X - α_F|/(π/2), L = 1. 0 when no source has an edge.
     /// </summary>
     public static double Qabf(LumaImage ir, LumaImage vis, LumaImage fused)

@@ -7,8 +7,9 @@ namespace LureStream.Fusion.Metrics;
 public static class ImageMetrics
 {
     /// <summary>
-    /// EN = -Σ p_i log2 p_i, p the 256-bin histogram of the luminance rounded half-to-even and clamped
-    /// to [0, 255]; in bits (Roberts, van Aardt, Ahmed, J. Appl. Remote Sens. 2008).
+    /// EN = -Σ p_i log2 p_i, p the 256-bin histogram of the grey levels (values rounded half-to-even and
+    /// clamped to [0, 255]; 8-bit input is already integral); in bits (MATLAB <c>entropy</c> of the <c>uint8</c>
+    /// image as in Tang's evaluation; Roberts, van Aardt, Ahmed, J. Appl. Remote Sens. 2008).
     /// </summary>
     public static double Entropy(LumaImage image)
     {
@@ -27,8 +28,9 @@ public static class ImageMetrics
     }
 
     /// <summary>
-    /// SF = √(RF² + CF²), RF = RMS of the H×(W-1) horizontal first differences, CF = RMS of the
-    /// (H-1)×W vertical ones; a direction without differences contributes 0 (Eskicioglu &amp; Fisher 1995).
+    /// SF = √(RF² + CF²) with RF², CF² the means of the squared vertical ((H-1)×W) and horizontal (H×(W-1))
+    /// first differences (Tang's <c>SF_evaluation.m</c>, CDDFuse <c>Evaluator.SF</c>; Eskicioglu &amp; Fisher 1995);
+    /// a direction without differences contributes 0.
     /// </summary>
     public static double SpatialFrequency(LumaImage image)
     {
@@ -38,8 +40,9 @@ public static class ImageMetrics
     }
 
     /// <summary>
-    /// AG = mean over the (H-1)×(W-1) pixels having both forward differences of
-    /// √((ΔxF² + ΔyF²) / 2), ΔxF = F(x+1,y) - F(x,y), ΔyF = F(x,y+1) - F(x,y); 0 for a single row or column.
+    /// AG = Σ √((Gx² + Gy²) / 2) / ((H-1)(W-1)) with <c>[Gx, Gy] = gradient(F)</c> as MATLAB computes it
+    /// (central differences halved inside, one-sided differences on the border rows/columns), summed over
+    /// all H×W pixels (VIFB <c>metricsAvg_gradient.m</c>, Tang's <c>AG_evaluation.m</c>); 0 for a single row or column.
     /// </summary>
     public static double AverageGradient(LumaImage image)
     {

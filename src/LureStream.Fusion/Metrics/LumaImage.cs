@@ -14,14 +14,18 @@ public enum LumaSourceFormat
 }
 
 /// <summary>
-/// Luminance plane of an image: <c>Width × Height</c> floats, row-major without padding, nominally
-/// in [0, 255]. Colour is reduced with BT.601 weights, <c>Y = (0.299 R + 0.587 G) + 0.114 B</c>,
-/// evaluated in single precision in exactly that order (the NumPy reference
-/// <c>models/train/fusion_metrics.py</c> does the same, so both see bit-identical luminance).
+/// Grey plane an image is scored on: <c>Width × Height</c> floats, row-major without padding, in [0, 255].
+/// 8-bit gray input is used as is. Colour input becomes the 8-bit grey image MATLAB's <c>rgb2gray</c> returns
+/// for <c>uint8</c> RGB, which is what the fusion benchmark scripts score (Tang's evaluation code and VIFB read
+/// PNG/JPEG files as <c>uint8</c> and convert with <c>rgb2gray</c>; see docs/metrics.md):
+/// <c>Y = round((0.298936021293775 R + 0.587043074451121 G) + 0.114020904255103 B)</c>, evaluated in double
+/// precision in exactly that order and rounded half away from zero (the NumPy port
+/// <c>models/train/fusion_metrics.py</c> does the same, so both see identical grey values).
 /// </summary>
 /// <remarks>
-/// The plane is a reusable buffer: create one per stream and refill it with the <c>Load…</c>
-/// methods to evaluate frame after frame without allocating.
+/// <see cref="FromLuminance"/> / <see cref="LoadLuminance"/> take caller-supplied values unchanged (not
+/// rounded); the histogram metrics bin them by rounding. The plane is a reusable buffer: create one per stream
+/// and refill it with the <c>Load…</c> methods to evaluate frame after frame without allocating.
 /// </remarks>
 public sealed class LumaImage
 {
@@ -63,8 +67,21 @@ public sealed class LumaImage
         }
     }
 
-    /// <summary>BT.601 luminance of one RGB pixel, single precision, in the documented order.</summary>
-    public static float Luminance(byte r, byte g, byte b) => (0.299f * r) + (0.587f * g) + (0.114f * b);
+    /// <summary>MATLAB <c>rgb2gray</c> weight of red.</summary>
+    public const double RedWeight = 0.298936021293775;
+
+    /// <summary>MATLAB <c>rgb2gray</c> weight of green.</summary>
+    public const double GreenWeight = 0.587043074451121;
+
+    /// <summary>MATLAB <c>rgb2gray</c> weight of blue.</summary>
+    public const double BlueWeight = 0.114020904255103;
+
+    /// <summary>
+    /// Grey level of one RGB pixel as MATLAB <c>rgb2gray</c> gives it for <c>uint8</c> input: the weighted sum
+    /// in double precision, rounded half away from zero to an integer in [0, 255].
+    /// </summary>
+    public static float Luminance(byte r, byte g, byte b)
+        => (float)Math.Round((RedWeight * r) + (GreenWeight * g) + (BlueWeight * b), MidpointRounding.AwayFromZero);
 
     /// <summary>Bytes per pixel of a source format.</summary>
     public static int BytesPerPixel(LumaSourceFormat format) => format switch

@@ -188,7 +188,12 @@ internal static class MetricMath
         return Math.Sqrt(rf + cf);
     }
 
-    /// <summary>AG = mean over (H-1)(W-1) of √((Δx² + Δy²)/2), forward differences; 0 for a single row or column.</summary>
+    /// <summary>
+    /// AG as the benchmark scripts compute it (VIFB <c>metricsAvg_gradient.m</c>, Tang's <c>AG_evaluation.m</c>):
+    /// <c>[Gx, Gy] = gradient(F)</c> (MATLAB: central differences (F(x+1) - F(x-1)) / 2 inside, one-sided
+    /// differences on the first and last row/column), AG = Σ over all H×W pixels of √((Gx² + Gy²) / 2),
+    /// divided by (H-1)(W-1). 0 for a single row or column (the scripts divide by zero there).
+    /// </summary>
     public static double AverageGradient(ReadOnlySpan<double> x, int width, int height)
     {
         if (width < 2 || height < 2)
@@ -201,32 +206,39 @@ internal static class MetricMath
         Vector<double> acc = Vector<double>.Zero;
         var half = new Vector<double>(0.5);
         double s = 0;
-        int wm = width - 1;
-        for (int y = 0; y < height - 1; y++)
+        int last = width - 1;
+        for (int y = 0; y < height; y++)
         {
-            int row = y * width;
-            int i = 0;
+            // one-sided at the first and last row, central (halved) inside
+            int up = y == 0 ? 0 : y - 1;
+            int down = y == height - 1 ? y : y + 1;
+            double dyScale = (y == 0 || y == height - 1) ? 1.0 : 0.5;
+            int row = y * width, rowUp = up * width, rowDown = down * width;
+
+            s += Magnitude(x[row + 1] - x[row], (x[rowDown] - x[rowUp]) * dyScale);
+            int i = 1;
             if (Vector.IsHardwareAccelerated)
             {
-                for (; i <= wm - vc; i += vc)
+                var vScale = new Vector<double>(dyScale);
+                for (; i <= last - vc; i += vc)
                 {
-                    Vector<double> c = Vector.LoadUnsafe(ref r, (nuint)(row + i));
-                    Vector<double> dx = Vector.LoadUnsafe(ref r, (nuint)(row + i + 1)) - c;
-                    Vector<double> dy = Vector.LoadUnsafe(ref r, (nuint)(row + width + i)) - c;
+                    Vector<double> dx = (Vector.LoadUnsafe(ref r, (nuint)(row + i + 1)) - Vector.LoadUnsafe(ref r, (nuint)(row + i - 1))) * half;
+                    Vector<double> dy = (Vector.LoadUnsafe(ref r, (nuint)(rowDown + i)) - Vector.LoadUnsafe(ref r, (nuint)(rowUp + i))) * vScale;
                     acc += Vector.SquareRoot(((dx * dx) + (dy * dy)) * half);
                 }
             }
 
-            for (; i < wm; i++)
+            for (; i < last; i++)
             {
-                double c = x[row + i];
-                double dx = x[row + i + 1] - c;
-                double dy = x[row + width + i] - c;
-                s += Math.Sqrt(((dx * dx) + (dy * dy)) * 0.5);
+                s += Magnitude((x[row + i + 1] - x[row + i - 1]) * 0.5, (x[rowDown + i] - x[rowUp + i]) * dyScale);
             }
+
+            s += Magnitude(x[row + last] - x[row + last - 1], (x[rowDown + last] - x[rowUp + last]) * dyScale);
         }
 
-        return (s + Vector.Sum(acc)) / ((double)wm * (height - 1));
+        return (s + Vector.Sum(acc)) / ((double)(width - 1) * (height - 1));
+
+        static double Magnitude(double dx, double dy) => Math.Sqrt(((dx * dx) + (dy * dy)) * 0.5);
     }
 
     /// <summary>p[i] - q[i], or p[i] when q is empty.</summary>

@@ -6,17 +6,19 @@ namespace LureStream.Fusion.Tests.Metrics;
 public sealed class LumaImageAndInputTests
 {
     [Fact]
-    public void Rgb_and_bgr_use_bt601_weights()
+    public void Rgb_and_bgr_become_the_matlab_rgb2gray_grey_level()
     {
-        byte[] rgb = [255, 0, 0, 0, 255, 0, 0, 0, 255, 100, 100, 100];
-        LumaImage img = LumaImage.FromRgb24(rgb, 4, 1);
-        Assert.Equal(0.299f * 255, img[0, 0]);
-        Assert.Equal(0.587f * 255, img[1, 0]);
-        Assert.Equal(0.114f * 255, img[2, 0]);
-        Assert.Equal(100.0, img[3, 0], 4);
+        // rgb2gray: round(0.298936021293775 R + 0.587043074451121 G + 0.114020904255103 B), half away from zero.
+        //   (255, 0, 0)   -> 76.2287 -> 76      (0, 255, 0) -> 149.696 -> 150     (0, 0, 255) -> 29.0753 -> 29
+        //   (100,100,100) -> 99.99999999999990 -> 100
+        //   (0, 35, 175)  -> 20.5465076 + 19.9536582 = 40.50017 -> 41, where the rounded BT.601 sum
+        //                    0.587·35 + 0.114·175 = 40.495 would give 40
+        byte[] rgb = [255, 0, 0, 0, 255, 0, 0, 0, 255, 100, 100, 100, 0, 35, 175];
+        LumaImage img = LumaImage.FromRgb24(rgb, 5, 1);
+        Assert.Equal(new float[] { 76, 150, 29, 100, 41 }, img.Pixels.ToArray());
 
-        byte[] bgr = [0, 0, 255, 0, 255, 0, 255, 0, 0, 100, 100, 100];
-        LumaImage fromBgr = LumaImage.FromBgr24(bgr, 4, 1);
+        byte[] bgr = [0, 0, 255, 0, 255, 0, 255, 0, 0, 100, 100, 100, 175, 35, 0];
+        LumaImage fromBgr = LumaImage.FromBgr24(bgr, 5, 1);
         Assert.Equal(img.Pixels.ToArray(), fromBgr.Pixels.ToArray());
     }
 

@@ -8,9 +8,10 @@ using Xunit.Abstractions;
 namespace LureStream.Fusion.Tests.Metrics;
 
 /// <summary>
-/// Compares the C# metrics with the independent NumPy implementation (models/train/fusion_metrics.py)
+/// Compares the C# metrics with the NumPy port used by the training evaluation (models/train/fusion_metrics.py)
 /// on the deterministic triples of models/train/tools/make_metric_reference.py, whose output is
-/// metric_reference.json next to this file.
+/// metric_reference.json next to this file. This keeps the two implementations in step; it cannot catch a
+/// convention both share — <see cref="IndependentImplementationTests"/> checks those against the scripts' formulas.
 /// </summary>
 public sealed class ReferenceMetricTests(ITestOutputHelper output)
 {
