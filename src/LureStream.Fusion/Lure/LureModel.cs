@@ -11,7 +11,7 @@ namespace LureStream.Fusion.Lure;
 /// </summary>
 public sealed class LureModel : IDisposable
 {
-    private LureModel(LureManifest manifest, WordPieceTokenizer tokenizer, OrtSession text, OrtSession image, OrtSession decoder)
+    private LureModel(LureManifest manifest, PromptTokenizer tokenizer, OrtSession text, OrtSession image, OrtSession decoder)
     {
         Manifest = manifest;
         Tokenizer = tokenizer;
@@ -21,7 +21,7 @@ public sealed class LureModel : IDisposable
     }
 
     public LureManifest Manifest { get; }
-    public WordPieceTokenizer Tokenizer { get; }
+    public PromptTokenizer Tokenizer { get; }
     public OrtSession TextEncoder { get; }
     public OrtSession ImageEncoder { get; }
     public OrtSession FusionDecoder { get; }
@@ -32,7 +32,7 @@ public sealed class LureModel : IDisposable
     public static LureModel Load(string bundleDirectory, IReadOnlyList<ProviderOptions>? providers = null, int threads = 0)
     {
         var manifest = LureManifest.Load(bundleDirectory);
-        var tokenizer = WordPieceTokenizer.FromVocabFile(Path.Combine(manifest.Directory, manifest.Tokenizer.Vocab), manifest.Tokenizer.Lowercase);
+        var tokenizer = manifest.CreateTokenizer();
         var providerList = providers ?? new[] { new ProviderOptions { Name = "cpu" } };
         var sessions = new List<OrtSession>(3);
         try
