@@ -53,8 +53,6 @@ internal sealed class StatusFixture : IAsyncDisposable
         {
         }
 
-        public void WriteMetrics(TextWriter writer)
-        {
-        }
+        public Prometheus.CollectorRegistry MetricsRegistry { get; } = Prometheus.Metrics.NewCustomRegistry();
     }
 }
