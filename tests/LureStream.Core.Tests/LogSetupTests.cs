@@ -63,3 +63,16 @@ public sealed class LogSetupTests
         }
     }
 }
+
+/// <summary>ICU is loaded (not globalization-invariant mode), but the culture is the invariant one whatever LANG says.</summary>
+public sealed class CultureTests
+{
+    [Fact]
+    public void Culture_is_invariant_and_normalisation_works()
+    {
+        _ = typeof(LogSetup).Assembly; // Core's module initializer has run
+        Assert.Equal(System.Globalization.CultureInfo.InvariantCulture, System.Globalization.CultureInfo.CurrentCulture);
+        Assert.Equal("1.5", 1.5.ToString(System.Globalization.CultureInfo.CurrentCulture));
+        Assert.Equal(2, "\u00E9".Normalize(System.Text.NormalizationForm.FormD).Length); // a no-op in invariant mode
+    }
+}
