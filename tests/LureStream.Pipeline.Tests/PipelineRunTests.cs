@@ -74,7 +74,9 @@ public class PipelineRunTests
         Assert.InRange(sw.Elapsed.TotalSeconds, 1.5, 15);
         Assert.Equal("live", summary.Mode);
         Assert.InRange(summary.PublishedFrames, 20, 80); // ~25 fps for 2 s
-        Assert.Equal(summary.FusedFrames, summary.PublishedFrames);
+        // Live mode keeps the newest frames: a fused frame the publisher had no room for is dropped and counted
+        // (on a loaded machine this happens), so every fused frame is published or counted as a drop.
+        Assert.InRange(summary.FusedFrames - summary.PublishedFrames, 0, summary.Dropped);
         Assert.True(summary.P95LatencyMs > 0);
     }
 
