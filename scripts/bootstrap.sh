@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what LureStream needs and is missing, then returns quietly.
 # Idempotent: every step checks first and does nothing when its target is present.
-#   - Debian packages: GStreamer 1.22 (base/good/bad/ugly/libav/rtsp-server), ffmpeg (tests' independent client)
+#   - Debian packages: GStreamer 1.22 (base/good/bad/ugly/libav/rtsp-server), ffmpeg (tests' independent client), libicu72 (Unicode normalisation for the prompt tokenizer)
 # ONNX Runtime comes from NuGet (Microsoft.ML.OnnxRuntime.Managed + natives), restored by the build.
 # Usage: scripts/bootstrap.sh [--with-train] [--with-browser]
 set -euo pipefail
@@ -13,7 +13,7 @@ APT_PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-rtsp libgstrtspserver-1.0-0 libgstreamer-plugins-base1.0-0
-  ffmpeg
+  ffmpeg libicu72
 )
 for arg in "$@"; do
   case "$arg" in

@@ -9,6 +9,10 @@ side, which implements standard BERT, produces identical ids from the same vocab
   4. WordPiece per word: words longer than 100 chars -> [UNK]; greedy longest match,
      non-initial pieces prefixed '##'; if any position cannot be matched -> the whole word is [UNK]
   5. [CLS] tokens [SEP], tokens truncated to max_length-2; attention_mask all ones (no padding).
+Special tokens written in the text ("[PAD]", "[CLS]", "[SEP]", "[MASK]", "[UNK]") are plain characters, as in
+the reference tokenizer: "[CLS]" becomes "[", "cls", "]" -- never a special id in the middle of a sequence.
+The vocab file is UTF-8 (a BOM is ignored), one token per line, id = line index; a token listed twice is an
+error (the C# side refuses such a vocabulary too).
 """
 import unicodedata
 
@@ -40,7 +44,10 @@ def _is_cjk(cp):
             or (0xF900 <= cp <= 0xFAFF) or (0x2F800 <= cp <= 0x2FA1F))
 
 
-def basic_tokenize(text, lowercase=True):
+def basic_tokenize(text, lowercase=True, strip_accents=None):
+    """strip_accents=None follows lowercase, as BERT's strip_accents=None does."""
+    if strip_accents is None:
+        strip_accents = lowercase
     out = []
     for ch in text:
         cp = ord(ch)
@@ -57,6 +64,7 @@ def basic_tokenize(text, lowercase=True):
     for tok in text.strip().split():
         if lowercase:
             tok = tok.lower()
+        if strip_accents:
             tok = "".join(c for c in unicodedata.normalize("NFD", tok) if unicodedata.category(c) != "Mn")
         cur = []
         for ch in tok:
@@ -74,18 +82,20 @@ def basic_tokenize(text, lowercase=True):
 
 def load_vocab(path):
     vocab = {}
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8-sig") as f:  # universal newlines: \n, \r\n and \r end a line
         for i, line in enumerate(f):
             tok = line.rstrip("\n")
-            if tok not in vocab:
-                vocab[tok] = i
+            if tok in vocab and tok:
+                raise ValueError(f"{path}: token {tok!r} is listed twice (lines {vocab[tok] + 1} and {i + 1})")
+            vocab[tok] = i
     return vocab
 
 
 class WordPieceTokenizer:
-    def __init__(self, vocab, lowercase=True, max_length=32, max_chars_per_word=100):
+    def __init__(self, vocab, lowercase=True, max_length=32, max_chars_per_word=100, strip_accents=None):
         self.vocab = load_vocab(vocab) if isinstance(vocab, str) else dict(vocab)
         self.lowercase = lowercase
+        self.strip_accents = strip_accents
         self.max_length = max_length
         self.max_chars = max_chars_per_word
         self.unk = self.vocab["[UNK]"]
@@ -112,7 +122,7 @@ class WordPieceTokenizer:
 
     def tokenize(self, text):
         out = []
-        for w in basic_tokenize(text, self.lowercase):
+        for w in basic_tokenize(text, self.lowercase, self.strip_accents):
             out.extend(self.wordpiece(w))
         return out
 

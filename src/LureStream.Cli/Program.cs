@@ -1,6 +1,12 @@
 using System.CommandLine;
+using System.Globalization;
 using LureStream.Cli;
 using LureStream.Cli.Commands;
+
+// Numbers, dates and text comparisons in output and config parsing do not depend on the machine's locale
+// (LureStream.Core pins the invariant culture when it loads; done here too before anything else runs).
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 var root = new RootCommand(
     "LureStream: real-time infrared + visible video fusion with the degradation-aware LURE model.\n" +

@@ -217,7 +217,7 @@ public sealed class FusionPipeline
             IsLive ? "live" : "lossless", _engine.Name, _engine.Provider, elapsed,
             m.CaptureInfrared.FramesOut, m.CaptureVisible.FramesOut, m.Sync.FramesOut, m.Fuse.FramesOut, m.Publish.FramesOut,
             dropped, m.UnpairedInfrared, m.UnpairedVisible, m.SingleModalityFrames, m.SourceRestarts,
-            m.EndToEnd.MeanMs, m.EndToEnd.Percentile(0.5), m.EndToEnd.Percentile(0.95), m.Fuse.Latency.MeanMs, m.Skew.MeanMs,
+            m.EndToEnd.MeanMs, m.EndToEnd.RetainedPercentile(0.5), m.EndToEnd.RetainedPercentile(0.95), m.Fuse.Latency.MeanMs, m.Skew.MeanMs,
             sinkNames);
     }
 }

@@ -88,7 +88,9 @@ public class PipelineRunTests
         // ~25 fps for 2 s on an idle machine; a loaded CI box drops frames (live mode), so the lower bound only says
         // frames flowed, the upper one that the source was paced.
         Assert.InRange(summary.PublishedFrames, 5, 80);
-        Assert.Equal(summary.FusedFrames, summary.PublishedFrames);
+        // Live mode keeps the newest frames: a fused frame the publisher had no room for is dropped and counted
+        // (on a loaded machine this happens), so every fused frame is published or counted as a drop.
+        Assert.InRange(summary.FusedFrames - summary.PublishedFrames, 0, summary.Dropped);
         Assert.True(summary.P95LatencyMs > 0);
     }
 

@@ -55,8 +55,6 @@ internal sealed class StatusFixture : IAsyncDisposable
         {
         }
 
-        public void WriteMetrics(TextWriter writer)
-        {
-        }
+        public Prometheus.CollectorRegistry MetricsRegistry { get; } = Prometheus.Metrics.NewCustomRegistry();
     }
 }

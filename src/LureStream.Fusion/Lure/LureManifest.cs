@@ -32,6 +32,12 @@ public sealed class LureManifest
     public List<TaskSpec> Tasks { get; init; } = new();
     public string PseudoPrompt { get; init; } = "";
     public TokenizerSpec Tokenizer { get; init; } = new();
+
+    /// <summary>The bundle's prompt tokenizer (vocabulary and casing from <see cref="Tokenizer"/>); needs no ONNX Runtime.</summary>
+    /// <exception cref="LureStreamException">The vocabulary is missing or unusable.</exception>
+    public Text.PromptTokenizer CreateTokenizer() => Text.PromptTokenizer.FromVocabFile(
+        System.IO.Path.Combine(Directory, Tokenizer.Vocab),
+        new Text.PromptTokenizerOptions { Lowercase = Tokenizer.Lowercase, StripAccents = Tokenizer.StripAccents });
     public string? Reference { get; init; }
     public JsonElement? Metrics { get; init; }
     public JsonElement? Training { get; init; }
@@ -167,5 +173,9 @@ public sealed class TokenizerSpec
 {
     public string Vocab { get; init; } = "vocab.txt";
     public bool Lowercase { get; init; } = true;
+
+    /// <summary>Strip accents (NFD, drop Mn); null follows <see cref="Lowercase"/> as in BERT.</summary>
+    public bool? StripAccents { get; init; }
+
     public int MaxLength { get; init; } = 32;
 }

@@ -12,7 +12,7 @@ namespace LureStream.Fusion.Lure;
 /// </summary>
 public sealed class LureModel : IDisposable
 {
-    private LureModel(LureManifest manifest, WordPieceTokenizer tokenizer, OnnxSession text, OnnxSession image, OnnxSession decoder)
+    private LureModel(LureManifest manifest, PromptTokenizer tokenizer, OnnxSession text, OnnxSession image, OnnxSession decoder)
     {
         Manifest = manifest;
         Tokenizer = tokenizer;
@@ -22,7 +22,7 @@ public sealed class LureModel : IDisposable
     }
 
     public LureManifest Manifest { get; }
-    public WordPieceTokenizer Tokenizer { get; }
+    public PromptTokenizer Tokenizer { get; }
     public OnnxSession TextEncoder { get; }
     public OnnxSession ImageEncoder { get; }
     public OnnxSession FusionDecoder { get; }
@@ -33,7 +33,7 @@ public sealed class LureModel : IDisposable
     public static LureModel Load(string bundleDirectory, IReadOnlyList<ProviderOptions>? providers = null, int threads = 0)
     {
         var manifest = LureManifest.Load(bundleDirectory);
-        var tokenizer = WordPieceTokenizer.FromVocabFile(Path.Combine(manifest.Directory, manifest.Tokenizer.Vocab), manifest.Tokenizer.Lowercase);
+        var tokenizer = manifest.CreateTokenizer();
         var providerList = providers ?? new[] { new ProviderOptions { Name = "cpu" } };
         var sessions = new List<OnnxSession>(3);
         try

@@ -1,7 +1,7 @@
 namespace LureStream.Fusion.Text;
 
 /// <summary>
-/// A text encoder: token ids and attention mask (as produced by <see cref="WordPieceTokenizer"/>)
+/// A text encoder: token ids and attention mask (as produced by <see cref="PromptTokenizer"/>)
 /// → one embedding vector. Implemented over the bundle's <c>text_encoder.onnx</c>.
 /// </summary>
 public interface ITextEmbedder

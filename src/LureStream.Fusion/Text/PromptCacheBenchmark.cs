@@ -47,7 +47,7 @@ public static class PromptCacheBenchmark
     /// report to <paramref name="output"/> and returns the figures.
     /// </summary>
     public static PromptCacheBenchmarkResult Run(
-        WordPieceTokenizer tokenizer,
+        PromptTokenizer tokenizer,
         ITextEmbedder embedder,
         TextWriter output,
         int iterations = 100,
@@ -132,7 +132,7 @@ public static class PromptCacheBenchmark
     }
 
     private static void Recompute(
-        WordPieceTokenizer tokenizer, ITextEmbedder embedder, string prompt, long[] ids, long[] mask, float[] embedding, bool pad)
+        PromptTokenizer tokenizer, ITextEmbedder embedder, string prompt, long[] ids, long[] mask, float[] embedding, bool pad)
     {
         int length = tokenizer.Encode(prompt, ids, mask, pad);
         int inputLength = pad ? ids.Length : length;

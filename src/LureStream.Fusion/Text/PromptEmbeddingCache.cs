@@ -20,7 +20,7 @@ public sealed class PromptEmbeddingCache
 {
     private const int StackKeyLimit = 1024;
 
-    private readonly WordPieceTokenizer _tokenizer;
+    private readonly PromptTokenizer _tokenizer;
     private readonly ITextEmbedder _embedder;
     private readonly int _capacity;
     private readonly int _maxPromptLength;
@@ -44,7 +44,7 @@ public sealed class PromptEmbeddingCache
     private long _computations;
 
     /// <summary>Creates an empty cache over a tokenizer and a text encoder.</summary>
-    public PromptEmbeddingCache(WordPieceTokenizer tokenizer, ITextEmbedder embedder, PromptEmbeddingCacheOptions? options = null)
+    public PromptEmbeddingCache(PromptTokenizer tokenizer, ITextEmbedder embedder, PromptEmbeddingCacheOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(embedder);

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 using Serilog;
 
 namespace LureStream.Pipeline.Control;
@@ -117,12 +118,7 @@ public sealed class ControlServer : IAsyncDisposable
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => target.IsReady ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: 503));
         app.MapGet("/api/status", () => Results.Json(target.GetStatus(), Json));
-        app.MapGet("/metrics", (HttpContext ctx) =>
-        {
-            var sw = new StringWriter();
-            target.WriteMetrics(sw);
-            return Results.Text(sw.ToString(), "text/plain; version=0.0.4; charset=utf-8");
-        });
+        app.MapMetrics("/metrics", target.MetricsRegistry); // prometheus-net exporter over the pipeline's own registry
         app.MapGet("/api/preview.png", () =>
             target.LatestPreviewPng is { } png ? Results.File(png, "image/png") : Results.Json(new ErrorBody("no frame yet"), Json, statusCode: 503));
         app.MapPut("/api/prompt/{modality}", async (string modality, HttpContext ctx) =>

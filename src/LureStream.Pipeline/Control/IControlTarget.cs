@@ -1,5 +1,6 @@
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
+using Prometheus;
 
 namespace LureStream.Pipeline.Control;
 
@@ -16,8 +17,8 @@ public interface IControlTarget
 
     void ClearPrompt(Modality modality);
 
-    /// <summary>Prometheus text exposition of every counter.</summary>
-    void WriteMetrics(TextWriter writer);
+    /// <summary>The pipeline's own prometheus-net registry: what /metrics serves.</summary>
+    CollectorRegistry MetricsRegistry { get; }
 
     /// <summary>Latest preview (IR | VIS | fused side by side) as PNG, or null before the first frame.</summary>
     byte[]? LatestPreviewPng { get; }

@@ -4,6 +4,7 @@ using LureStream.Core.Fusion;
 using LureStream.Core.Media;
 using LureStream.Pipeline.Control;
 using LureStream.Pipeline.Metrics;
+using Prometheus;
 
 namespace LureStream.Pipeline.Hosting;
 
@@ -25,6 +26,14 @@ public sealed class LiveControl : IControlTarget
         _preview = preview;
         _sinks = sinks;
         _cacheStats = cacheStats;
+        if (cacheStats is not null)
+        {
+            pipeline.Metrics.ObservePromptCache(() =>
+            {
+                var (hits, misses, _) = cacheStats();
+                return (hits, misses);
+            });
+        }
     }
 
     public bool IsReady => _pipeline.Metrics.Publish.FramesOut > 0 && (_pipeline.InfraredUp || _pipeline.VisibleUp);
@@ -66,8 +75,8 @@ public sealed class LiveControl : IControlTarget
             VisiblePrompt: _prompts.Describe(Modality.Visible),
             Fps: Math.Round(m.Publish.Fps, 2),
             SkewMsMean: Math.Round(m.Skew.MeanMs, 2),
-            LatencyMsP50: Math.Round(m.EndToEnd.Percentile(0.5), 1),
-            LatencyMsP95: Math.Round(m.EndToEnd.Percentile(0.95), 1),
+            LatencyMsP50: Math.Round(m.EndToEnd.RecentPercentile(0.5), 1),
+            LatencyMsP95: Math.Round(m.EndToEnd.RecentPercentile(0.95), 1),
             FramesPublished: m.Publish.FramesOut,
             Dropped: dropped,
             Sinks: sinks,
@@ -77,9 +86,5 @@ public sealed class LiveControl : IControlTarget
     private static SourceStatus Source(SourceInfo? info, bool up, StageMetrics stage) =>
         new(info?.Uri ?? "", info?.Width ?? 0, info?.Height ?? 0, Math.Round(stage.Fps, 2), up, info?.IsLive ?? false, stage.FramesOut, stage.Dropped);
 
-    public void WriteMetrics(TextWriter writer)
-    {
-        var (hits, misses, _) = _cacheStats?.Invoke() ?? (0, 0, 0);
-        PrometheusWriter.Write(_pipeline.Metrics, writer, hits, misses);
-    }
+    public CollectorRegistry MetricsRegistry => _pipeline.Metrics.Registry;
 }

@@ -54,6 +54,8 @@ public static class PipelineRunner
             var control = new LiveControl(pipeline, prompts, preview, sinks, engine.CacheStatistics);
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            // Type=notify units: READY=1 once the pipeline runs, WATCHDOG=1 while it makes progress, STOPPING=1 on drain.
+            using var systemd = SystemdNotifier.FromEnvironment();
             if (seconds is { } s)
             {
                 stop.CancelAfter(TimeSpan.FromSeconds(s));
@@ -67,12 +69,22 @@ public static class PipelineRunner
             using var hangup = configPath is null ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
             {
                 ctx.Cancel = true;
+                systemd?.Reloading();
                 ConfigReloader.Reload(configPath, options, pipeline, prompts);
+                systemd?.Reloaded();
             });
             try
             {
                 using var progress = new ProgressReporter(pipeline, console, seconds);
                 pipeline.Started += progress.Start;
+                if (systemd is not null)
+                {
+                    string status = $"fusing with {engine.Engine.Name}" + (server is null ? "" : $"; control API {server.Url}");
+                    pipeline.Started += () => systemd.Ready(status, pipeline.Metrics);
+                    stop.Token.Register(systemd.Stopping);
+                    log.Information("systemd notify socket found: readiness{Watchdog}",
+                        systemd.WatchdogInterval is { } w ? $" and watchdog pings every {w.TotalSeconds / 2:F1} s" : "");
+                }
                 foreach (var sink in sinks)
                 {
                     if (sink.Target.StartsWith("rtsp://", StringComparison.Ordinal))
@@ -86,6 +98,7 @@ public static class PipelineRunner
                 }
                 var summary = await pipeline.RunAsync(stop.Token);
                 progress.Stop();
+                systemd?.Stopping();
                 foreach (var line in summary.ToLines())
                 {
                     console.WriteLine(line);

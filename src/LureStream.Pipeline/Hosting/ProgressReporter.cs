@@ -43,7 +43,7 @@ public sealed class ProgressReporter : IDisposable
         }
         double fps = elapsed > 0 ? done / elapsed : 0;
         string eta = _seconds is { } total ? $", {Math.Max(0, total - elapsed):F0}s left" : "";
-        string line = $"{done} frames, {fps:F1} fps, {dropped} dropped, p95 {m.EndToEnd.Percentile(0.95):F0} ms, prompts ir {_pipeline.CurrentPrompts.Infrared} / vis {_pipeline.CurrentPrompts.Visible}{eta}";
+        string line = $"{done} frames, {fps:F1} fps, {dropped} dropped, p95 {m.EndToEnd.RecentPercentile(0.95):F0} ms, prompts ir {_pipeline.CurrentPrompts.Infrared} / vis {_pipeline.CurrentPrompts.Visible}{eta}";
         lock (_out)
         {
             if (_interactive)

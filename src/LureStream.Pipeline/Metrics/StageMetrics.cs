@@ -1,36 +1,45 @@
 using System.Diagnostics;
+using Prometheus;
 
 namespace LureStream.Pipeline.Metrics;
 
-/// <summary>Counters of one pipeline stage: frames in/out, drops, processing latency, output rate.</summary>
+/// <summary>Counters of one pipeline stage: frames in/out, drops, errors, processing latency, output rate.</summary>
 public sealed class StageMetrics
 {
-    private long _in;
-    private long _out;
-    private long _dropped;
-    private long _errors;
+    private readonly Counter.Child _in;
+    private readonly Counter.Child _out;
+    private readonly Counter.Child _dropped;
+    private readonly Counter.Child _errors;
     private long _lastOutTimestamp;
     private double _fpsEwma;
 
-    public StageMetrics(string name) => Name = name;
+    internal StageMetrics(string name, Counter framesIn, Counter framesOut, Counter dropped, Counter errors, Histogram latency)
+    {
+        Name = name;
+        _in = framesIn.WithLabels(name);
+        _out = framesOut.WithLabels(name);
+        _dropped = dropped.WithLabels(name);
+        _errors = errors.WithLabels(name);
+        Latency = new LatencyMetric(latency.WithLabels(name), recent: null);
+    }
 
     public string Name { get; }
-    public LatencyHistogram Latency { get; } = new();
-    public long FramesIn => Interlocked.Read(ref _in);
-    public long FramesOut => Interlocked.Read(ref _out);
-    public long Dropped => Interlocked.Read(ref _dropped);
-    public long Errors => Interlocked.Read(ref _errors);
+    public LatencyMetric Latency { get; }
+    public long FramesIn => (long)_in.Value;
+    public long FramesOut => (long)_out.Value;
+    public long Dropped => (long)_dropped.Value;
+    public long Errors => (long)_errors.Value;
 
     /// <summary>Output frames per second, smoothed over roughly the last second.</summary>
     public double Fps => Volatile.Read(ref _fpsEwma);
 
-    public void CountIn() => Interlocked.Increment(ref _in);
-    public void CountDropped(long n = 1) => Interlocked.Add(ref _dropped, n);
-    public void CountError() => Interlocked.Increment(ref _errors);
+    public void CountIn() => _in.Inc();
+    public void CountDropped(long n = 1) => _dropped.Inc(n);
+    public void CountError() => _errors.Inc();
 
     public void CountOut()
     {
-        Interlocked.Increment(ref _out);
+        _out.Inc();
         long now = Stopwatch.GetTimestamp();
         long last = Interlocked.Exchange(ref _lastOutTimestamp, now);
         if (last != 0)

@@ -1,10 +1,10 @@
 namespace LureStream.Fusion.Text;
 
 /// <summary>
-/// Settings of <see cref="WordPieceTokenizer"/>. The defaults are those of the reference
-/// <c>bert-base-uncased</c> tokenizer.
+/// Settings of <see cref="PromptTokenizer"/>. The defaults are those of the reference
+/// <c>bert-base-uncased</c> tokenizer and of models/train/tokenizer.py.
 /// </summary>
-public sealed record WordPieceTokenizerOptions
+public sealed record PromptTokenizerOptions
 {
     /// <summary>Lower-case the text (BERT <c>do_lower_case</c>). Default true.</summary>
     public bool Lowercase { get; init; } = true;
@@ -21,12 +21,6 @@ public sealed record WordPieceTokenizerOptions
     /// <summary>Words longer than this many code points become [UNK]. Default 100.</summary>
     public int MaxInputCharsPerWord { get; init; } = 100;
 
-    /// <summary>
-    /// Recognise the special tokens ([CLS], [SEP], [UNK], [PAD], [MASK]) written literally in the
-    /// text, case-sensitively, as the reference tokenizer does. Default true.
-    /// </summary>
-    public bool SplitOnSpecialTokens { get; init; } = true;
-
     /// <summary>The unknown-word token. Default "[UNK]".</summary>
     public string UnknownToken { get; init; } = "[UNK]";
 
@@ -39,7 +33,7 @@ public sealed record WordPieceTokenizerOptions
     /// <summary>The padding token (only needed when padding). Default "[PAD]".</summary>
     public string PaddingToken { get; init; } = "[PAD]";
 
-    /// <summary>The mask token (only used for special-token recognition). Default "[MASK]".</summary>
+    /// <summary>The mask token (never produced from text; only checked for in the vocabulary). Default "[MASK]".</summary>
     public string MaskToken { get; init; } = "[MASK]";
 
     /// <summary>Whether accents are stripped once <see cref="StripAccents"/> defaults are applied.</summary>
