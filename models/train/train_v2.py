@@ -167,6 +167,9 @@ def main():
     ap.add_argument("--tga", default="query", choices=sorted(M.ATTENTION), help="text-guided attention variant")
     ap.add_argument("--runs", default=RUNS)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", default=None,
+                    help="start from a committed weights-only snapshot (models/train/checkpoints/*.pt) when --runs has "
+                         "no last.pt: weights, step and training time carry over, the optimiser starts fresh")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=20000, help="length of the cosine LR schedule (and the run)")
@@ -201,6 +204,15 @@ def main():
         opt.load_state_dict(ck["opt"])
         step, elapsed = ck["step"], ck["elapsed"]
         print(f"resumed at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
+    elif args.init:
+        if not os.path.isfile(args.init):
+            raise UserError(f"--init snapshot not found: {args.init}")
+        ck = torch.load(args.init)
+        if ck.get("tga") != args.tga or ck.get("config") != args.config:
+            raise UserError(f"{args.init} is config {ck.get('config')}/{ck.get('tga')}, not {args.config}/{args.tga}")
+        net.load_state_dict(ck["model"])
+        step, elapsed = ck["step"], ck["elapsed"]
+        print(f"initialised from {args.init} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
     rng = random.Random(args.seed * 7919 + step)
     g = torch.Generator().manual_seed(args.seed * 7919 + step)
     torch.manual_seed(args.seed * 7919 + step)
