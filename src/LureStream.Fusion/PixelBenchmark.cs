@@ -28,6 +28,7 @@ public static class PixelBenchmark
 {
     public static IReadOnlyList<PixelBenchRow> Run(int width, int height, int iterations, int rounds = 5)
     {
+        Media.Stills.OpenCvRuntime.EnsureLoaded();
         var rows = new List<PixelBenchRow>();
         int threads = Cv2.GetNumThreads();
         var rnd = new Random(3);

@@ -16,7 +16,11 @@ public sealed class StillsTests : IDisposable
     private readonly ITestOutputHelper _log;
     private readonly string _dir = Directory.CreateTempSubdirectory("lurestream-stills-cli").FullName;
 
-    public StillsTests(ITestOutputHelper log) => _log = log;
+    public StillsTests(ITestOutputHelper log)
+    {
+        _log = log;
+        OpenCvRuntime.EnsureLoaded();
+    }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -178,7 +182,9 @@ public sealed class StillsTests : IDisposable
         return dir;
     }
 
-    private string Config(string ir, string vis, string outDir)
+    // The null sink: the GStreamer PNG sink (pngenc, Debian's libpng) in the same process as OpenCV's statically linked
+    // libpng crashes ("Invalid IHDR data", double free); see the branch report.
+    private string Config(string ir, string vis)
     {
         string path = PathIn($"run-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(path, $"""
@@ -196,8 +202,7 @@ public sealed class StillsTests : IDisposable
             detector:
               enabled: false
             sinks:
-              - type: png
-                path: "{outDir}"
+              - type: "null"
             control:
               enabled: false
             """);
@@ -211,8 +216,7 @@ public sealed class StillsTests : IDisposable
         string vis = Sequence("seq-vis", 6, 64, 48);
         string bad = Path.Combine(ir, "frame_003.png");
         File.WriteAllBytes(bad, []);
-        string outDir = PathIn("run-out");
-        var r = await Cli.RunAsync("run", "--config", Config($"images:{ir}", $"images:{vis}", outDir), "--seconds", "120");
+        var r = await Cli.RunAsync("run", "--config", Config($"images:{ir}", $"images:{vis}"), "--seconds", "120");
         _log.WriteLine(r.ToString());
         Tools.AssertOneLineError(r, $"'{bad}' is empty");
         Assert.Equal(CliContext.ExitUserError, r.ExitCode);
@@ -225,12 +229,11 @@ public sealed class StillsTests : IDisposable
         string vis = Sequence("be-vis", 6, 64, 48);
         string bad = Path.Combine(vis, "frame_002.png");
         File.WriteAllText(bad, "garbage");
-        string outDir = PathIn("be-out");
-        var r = await Cli.RunAsync("run", "--config", Config($"images:{ir}", $"images:{vis}?on_error=skip", outDir), "--seconds", "120");
+        var r = await Cli.RunAsync("run", "--config", Config($"images:{ir}", $"images:{vis}?on_error=skip"), "--seconds", "120");
         _log.WriteLine(r.ToString());
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"'{bad}' is not an image", r.StdErr);
         Assert.Contains("1 of 6 images were unreadable and skipped", r.StdErr);
-        Assert.Equal(5, Directory.GetFiles(outDir, "*.png").Length);
+        Assert.Contains("fused 5; published 5", r.StdOut + r.StdErr);
     }
 }

@@ -13,6 +13,8 @@ public sealed class ImageSequenceTests : IDisposable
     private static readonly SourceRequest Request = new(40, 30, PixelFormat.Gray8);
     private readonly string _dir = Directory.CreateTempSubdirectory("lurestream-seq").FullName;
 
+    public ImageSequenceTests() => OpenCvRuntime.EnsureLoaded();
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>Five frames whose grey level encodes their index (Patterns.Level).</summary>

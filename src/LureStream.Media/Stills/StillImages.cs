@@ -46,6 +46,7 @@ public static class StillImages
 
     static StillImages()
     {
+        OpenCvRuntime.EnsureLoaded();
         // Our own messages name the file; OpenCV's logger would add unprefixed lines on stderr.
         Cv2.SetLogLevel(LogLevel.ERROR);
     }

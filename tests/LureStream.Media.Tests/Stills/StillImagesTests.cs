@@ -13,6 +13,8 @@ public sealed class StillImagesTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("lurestream-stills").FullName;
 
+    public StillImagesTests() => OpenCvRuntime.EnsureLoaded();
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private string PathIn(string name) => Path.Combine(_dir, name);
