@@ -3,12 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LureStream.Core;
 using LureStream.Core.Frames;
-using LureStream.Core.Imaging;
-using LureStream.Core.Media;
-using LureStream.Media;
-using LureStream.Media.Sources;
-using Serilog;
-using Serilog.Events;
+using LureStream.Media.Stills;
 
 namespace LureStream.Cli;
 
@@ -28,8 +23,8 @@ public readonly record struct ImageHeader(string Kind, int Width, int Height)
 
 /// <summary>
 /// Still-image helpers of the offline commands (fuse, detect, eval): recognising image files by content, reading
-/// their native size from the header, decoding to a frame of a requested size and format (GStreamer), and writing
-/// PNGs atomically.
+/// their native size from the header, decoding to a frame of a requested size and format (OpenCV), and writing
+/// PNGs atomically (OpenCV).
 /// </summary>
 public static class ImageFiles
 {
@@ -187,59 +182,27 @@ public static class ImageFiles
 
     /// <summary>
     /// Decodes <paramref name="path"/> into a frame of exactly <paramref name="width"/>×<paramref name="height"/> in
-    /// <paramref name="format"/> (GStreamer scales and converts). The caller disposes the frame.
+    /// <paramref name="format"/> with OpenCV (8/16-bit, grey/colour/alpha; see <see cref="StillImages"/> for the
+    /// conversion rules). Truncated, corrupt and empty files throw <see cref="ImageFileException"/> naming the file. The
+    /// caller disposes the frame.
     /// </summary>
     public static Frame Load(string path, Modality modality, PixelFormat format, int width, int height, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         try
         {
-            using IFrameSource source = MediaSources.Open(Path.GetFullPath(path), modality, new SourceRequest(width, height, format), SourceLog);
-            return source.Read(ct) ?? throw new ImageFileException($"cannot decode '{path}': no picture in it");
+            Frame frame = StillImages.Read(path, format, width, height);
+            frame.Source = modality;
+            return frame;
         }
-        catch (MediaException e)
+        catch (StillImageException e)
         {
-            string reason = e.NativeMessage ?? e.Message;
-            throw new ImageFileException($"cannot decode '{path}': {OneLine(reason)}", e);
+            throw new ImageFileException(e.Message, e);
         }
     }
 
-    private static ILogger? _sourceLog;
-    private static ILogger? _sourceLogTarget;
-
-    /// <summary>
-    /// The log for per-image sources: opening one pipeline per still is routine, so its Information lines ("opened …")
-    /// are dropped unless debug logging is on; warnings and errors still pass.
-    /// </summary>
-    private static ILogger SourceLog
-    {
-        get
-        {
-            ILogger target = Log.Logger;
-            if (target.IsEnabled(LogEventLevel.Debug))
-            {
-                return target;
-            }
-            if (!ReferenceEquals(_sourceLogTarget, target) || _sourceLog is null)
-            {
-                _sourceLog = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Logger(target).CreateLogger();
-                _sourceLogTarget = target;
-            }
-            return _sourceLog;
-        }
-    }
-
-    /// <summary>Writes <paramref name="frame"/> as PNG atomically (temporary file, then rename).</summary>
-    public static void SavePng(Frame frame, string path)
-    {
-        try
-        {
-            PngEncoder.WriteFile(frame, path, System.IO.Compression.CompressionLevel.Fastest);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new LureStreamException($"cannot write '{path}': {e.Message}", e);
-        }
-    }
+    /// <summary>Writes <paramref name="frame"/> as PNG (OpenCV) atomically (hidden temporary file, then rename).</summary>
+    public static void SavePng(Frame frame, string path) => StillImages.WritePng(frame, path);
 
     /// <summary>Parses a WxH size for the image commands (each side 16..16384).</summary>
     public static (int Width, int Height) ParseSize(string text)

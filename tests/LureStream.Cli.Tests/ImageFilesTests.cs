@@ -1,6 +1,6 @@
 using LureStream.Core;
 using LureStream.Core.Frames;
-using LureStream.Core.Imaging;
+using LureStream.Media.Stills;
 using Xunit;
 
 namespace LureStream.Cli.Tests;
@@ -19,7 +19,7 @@ public sealed class ImageFilesTests : IDisposable
         string path = Path.Combine(_dir, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var f = Frame.CreateUnpooled(w, h, format);
-        PngEncoder.WriteFile(f, path);
+        StillImages.WritePng(f, path);
         return path;
     }
 

@@ -146,7 +146,7 @@ public sealed class BadInputTests : GstTest
         // A file that is not a PNG at all, with a .png name.
         File.WriteAllText(PathIn("frame_0.png"), "not an image");
         var ex = OpenFails($"images:{Dir}", TimeSpan.FromSeconds(12));
-        Assert.StartsWith($"cannot decode images:{Dir}", ex.Message);
+        Assert.StartsWith($"images:{Dir}: frame 1 of 1: '{PathIn("frame_0.png")}' is not an image", ex.Message); // names the file, not just the folder
     }
 
     [Fact]

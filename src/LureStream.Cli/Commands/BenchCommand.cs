@@ -14,7 +14,8 @@ namespace LureStream.Cli.Commands;
 /// <summary>
 /// <c>lurestream bench</c>: throughput and latency measured as ratios inside one run — the pipeline against capture
 /// alone and against the bare engine; <c>bench ort</c> LureStream's inference path against the bare <c>InferenceSession.Run</c>;
-/// <c>bench prompts</c> cached prompt lookups against recomputing; <c>bench detector</c> the detector's confusion matrix.
+/// <c>bench prompts</c> cached prompt lookups against recomputing; <c>bench detector</c> the detector's confusion matrix;
+/// <c>bench pixels</c> our per-frame pixel work against OpenCV's.
 /// </summary>
 public static class BenchCommand
 {
@@ -107,6 +108,24 @@ public static class BenchCommand
             return 0;
         });
         command.Subcommands.Add(detector);
+
+        var pixelSize = new Option<string>("--size") { Description = "Frame size WxH.", DefaultValueFactory = _ => "640x512" };
+        var pixelIterations = new Option<int>("--iterations") { Description = "Calls per side and round.", DefaultValueFactory = _ => 50 };
+        var pixels = new Command("pixels", "Per-frame pixel work (registration warp, RGB->luma, resizing): ours versus OpenCV in one run (ratios, managed bytes per call).")
+        {
+            pixelSize, pixelIterations,
+        };
+        CliContext.SetHandler(pixels, (p, _) =>
+        {
+            var (w, h) = SamplesCommand.ParseSize(p.GetValue(pixelSize)!);
+            var rows = PixelBenchmark.Run(w, h, Math.Max(1, p.GetValue(pixelIterations)));
+            foreach (string line in PixelBenchmark.ToMarkdown(rows, w, h))
+            {
+                Console.WriteLine(line);
+            }
+            return 0;
+        });
+        command.Subcommands.Add(pixels);
         return command;
     }
 }

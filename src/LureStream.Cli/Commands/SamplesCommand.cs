@@ -1,7 +1,7 @@
 using System.CommandLine;
 using LureStream.Core;
 using LureStream.Core.Frames;
-using LureStream.Core.Imaging;
+using LureStream.Media.Stills;
 using LureStream.Core.Media;
 using LureStream.Media.Sinks;
 using LureStream.Media.Sources;
@@ -75,7 +75,7 @@ public static class SamplesCommand
                 {
                     if (video is null)
                     {
-                        PngEncoder.WriteFile(frame, Path.Combine(pngDir, $"frame_{i:D5}.png"), System.IO.Compression.CompressionLevel.Fastest);
+                        StillImages.WritePng(frame, Path.Combine(pngDir, $"frame_{i:D5}.png"));
                     }
                     else
                     {

@@ -155,7 +155,7 @@ public sealed class ClassicalFuser : IFusionEngine
         _h = h;
     }
 
-    private static void LoadLuma(ReadOnlySpan<byte> rgb, Span<float> y)
+    internal static void LoadLuma(ReadOnlySpan<byte> rgb, Span<float> y)
     {
         ref byte s = ref MemoryMarshal.GetReference(rgb);
         ref float d = ref MemoryMarshal.GetReference(y);

@@ -12,7 +12,9 @@ namespace LureStream.Media.Sources;
 /// Opens an <see cref="IFrameSource"/> from a URI:
 /// <list type="bullet">
 /// <item>a path or <c>file://</c> URI: any video file GStreamer can decode (recorded, not live)</item>
-/// <item><c>images:DIR</c> (all *.png / *.jpg / *.jpeg sorted by name) or <c>images:/dir/frame_%05d.png</c>, optional <c>?fps=25</c></item>
+/// <item><c>images:DIR</c> (all *.png / *.jpg / *.jpeg sorted by name) or <c>images:/dir/frame_%05d.png</c>, optional
+/// <c>?fps=25</c> and <c>on_error=skip</c> (best effort: skip unreadable members with a warning; the default fails naming
+/// the file), decoded with OpenCV (<see cref="ImageSequenceSource"/>)</item>
 /// <item><c>rtsp://…</c> (RTSP over TCP, live)</item>
 /// <item><c>v4l2:///dev/video0</c> (V4L2 camera, live)</item>
 /// <item><c>gst:PIPELINE</c> ending in <c>appsink name=sink</c> (e.g. Jetson capture pipelines)</item>
@@ -175,6 +177,7 @@ public static partial class MediaSources
     private static IFrameSource OpenImages(string spec, Modality modality, SourceRequest request, ILogger log)
     {
         double fps = request.FrameRate > 0 ? request.FrameRate : 25;
+        var policy = ImageErrorPolicy.Fail;
         string target = spec;
         int q = spec.LastIndexOf('?');
         if (q >= 0)
@@ -187,9 +190,13 @@ public static partial class MediaSources
                 {
                     fps = f;
                 }
+                else if (parts[0] == "on_error" && parts.Length == 2 && parts[1] is "fail" or "skip")
+                {
+                    policy = parts[1] == "skip" ? ImageErrorPolicy.Skip : ImageErrorPolicy.Fail;
+                }
                 else
                 {
-                    throw new MediaException($"images:{spec}: unknown or invalid option '{kv}' (supported: fps=N)");
+                    throw new MediaException($"images:{spec}: unknown or invalid option '{kv}' (supported: fps=N, on_error=fail|skip)");
                 }
             }
         }
@@ -211,37 +218,19 @@ public static partial class MediaSources
                 throw new MediaException($"images:{target}: mixes PNG and JPEG files ('{Path.GetFileName(files[0])}', '{Path.GetFileName(files[i])}'); use one type per sequence");
             }
         }
-        string decoder = IsJpeg(ext) ? "jpegdec" : "pngdec";
-        string mime = IsJpeg(ext) ? "image/jpeg" : "image/png";
-        string rate = FrameRateFraction(fps);
-        string subject = $"cannot decode images:{target}";
-        var pipeline = NewPipeline(
-            $"appsrc name=src format=time is-live=false block=true max-buffers=2 caps={mime},framerate={rate} ! {decoder} ! {Tail(request, live: false)}",
-            subject, log);
-        AppSinkSource source;
+        var source = new ImageSequenceSource(files, $"images:{target}", modality, request, fps, policy, log);
         try
         {
-            source = new AppSinkSource(pipeline, $"images:{target}", modality, request, isLive: false,
-                $"{files.Count} {(IsJpeg(ext) ? "JPEG" : "PNG")} images from {target} at {fps:0.##} fps", $"cannot decode images:{target}", log);
-        }
-        catch
-        {
-            pipeline.Dispose();
-            throw;
-        }
-        ImageFeeder feeder;
-        try
-        {
-            feeder = new ImageFeeder(files, pipeline.GetElement("src"), fps, log);
+            source.Start();
+            log.Information("opened {Stream} source {Uri}: {Description}, {Width}x{Height} {Format}", modality.ShortName(), source.Info.Uri,
+                source.Info.Description, request.Width, request.Height, request.Format);
+            return source;
         }
         catch
         {
             source.Dispose();
             throw;
         }
-        source.Attach(feeder);
-        feeder.Start();
-        return StartOrDispose(source, StartTimeout);
     }
 
     private static bool IsJpeg(string ext) => ext is ".jpg" or ".jpeg";

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using LureStream.Core.Frames;
-using LureStream.Core.Imaging;
+using LureStream.Media.Stills;
 
 namespace LureStream.Pipeline.Control;
 
@@ -44,9 +44,7 @@ public sealed class PreviewComposer
         {
             try
             {
-                using var ms = new MemoryStream();
-                PngEncoder.Write(self._canvas, ms);
-                Volatile.Write(ref self._png, ms.ToArray());
+                Volatile.Write(ref self._png, StillImages.EncodePng(self._canvas));
             }
             finally
             {

@@ -1,9 +1,9 @@
 using LureStream.Core.Frames;
-using LureStream.Core.Imaging;
+using LureStream.Media.Stills;
 
 namespace LureStream.Fusion.Tests.Classical;
 
-/// <summary>Writes test images for a person to look at, into LURESTREAM_TEST_IMAGES when it is set (Core's PNG writer).</summary>
+/// <summary>Writes test images for a person to look at, into LURESTREAM_TEST_IMAGES when it is set (the shared PNG writer, StillImages).</summary>
 internal static class TestPng
 {
     public static string? OutputFolder =>
@@ -13,8 +13,7 @@ internal static class TestPng
     {
         if (OutputFolder is { } dir)
         {
-            using var file = File.Create(Path.Combine(dir, name));
-            PngEncoder.Write(pixels, width, height, width * channels, channels == 1 ? PixelFormat.Gray8 : PixelFormat.Rgb24, file);
+            StillImages.WritePng(pixels, width, height, width * channels, channels == 1 ? PixelFormat.Gray8 : PixelFormat.Rgb24, Path.Combine(dir, name));
         }
     }
 }
