@@ -229,7 +229,12 @@ public sealed class StillsTests : IDisposable
         string vis = Sequence("be-vis", 6, 64, 48);
         string bad = Path.Combine(vis, "frame_002.png");
         File.WriteAllText(bad, "garbage");
-        var r = await Cli.RunAsync("run", "--config", Config($"images:{ir}", $"images:{vis}?on_error=skip"), "--seconds", "120");
+        // The source skips the unreadable member; the run-level policy then sees an infrared frame without a partner,
+        // which only --best-effort accepts (without it the run names that loss and exits 1).
+        var strict = await Cli.RunAsync("run", "--config", Config($"images:{ir}", $"images:{vis}?on_error=skip"), "--seconds", "120");
+        Assert.Equal(CliContext.ExitUserError, strict.ExitCode);
+        Assert.Contains("1 infrared frame(s) had no visible partner", strict.StdErr);
+        var r = await Cli.RunAsync("run", "--config", Config($"images:{ir}", $"images:{vis}?on_error=skip"), "--seconds", "120", "--best-effort");
         _log.WriteLine(r.ToString());
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"'{bad}' is not an image", r.StdErr);

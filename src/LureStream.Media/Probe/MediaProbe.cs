@@ -111,10 +111,10 @@ public static unsafe class MediaProbe
         switch (scheme)
         {
             case null:
-                return Discover(trimmed, FileUri(trimmed), timeout, log);
+                return IsStill(trimmed) ? ProbeStill(trimmed, trimmed) : Discover(trimmed, FileUri(trimmed), timeout, log);
             case "file":
                 string path = MediaSources.FilePathOf(trimmed);
-                return Discover(trimmed, FileUri(path), timeout, log);
+                return IsStill(path) ? ProbeStill(trimmed, path) : Discover(trimmed, FileUri(path), timeout, log);
             case "rtsp" or "rtsps" or "rtspt" or "http" or "https":
                 return Discover(MediaSources.Redact(trimmed), trimmed, timeout, log);
             case "images":
@@ -365,7 +365,7 @@ public static unsafe class MediaProbe
             spec = spec[2..];
         }
         IReadOnlyList<string> files = MediaSources.ListImages(spec);
-        ProbeResult first = Discover(files[0], FileUri(files[0]), timeout, log);
+        ProbeResult first = ProbeStill(files[0], files[0]);
         var streams = new List<ProbeStream>();
         foreach (ProbeStream s in first.Streams)
         {
@@ -380,6 +380,49 @@ public static unsafe class MediaProbe
             Seekable = false,
             FrameCount = files.Count,
             Streams = streams,
+        };
+    }
+
+    private static bool IsStill(string path) =>
+        Path.GetExtension(path).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg";
+
+    /// <summary>
+    /// Stills are probed from their header by the same code that decodes them (OpenCV's side), not by GstDiscoverer:
+    /// it is instant at any size, and GStreamer's PNG/JPEG decoders must not run in a process where OpenCV's own
+    /// libpng/libjpeg are loaded (the two copies crashed the process).
+    /// </summary>
+    private static ProbeResult ProbeStill(string uri, string path)
+    {
+        FileUri(path); // existence and directory checks, same messages as for videos
+        byte[]? buffer = null;
+        int length;
+        (string Kind, int Width, int Height) header;
+        try
+        {
+            length = Stills.StillImages.ReadFile(path, ref buffer);
+            header = Stills.StillImages.Header(buffer.AsSpan(0, length), path);
+        }
+        catch (Stills.StillImageException e)
+        {
+            throw new MediaException($"cannot probe '{path}': {e.Message}", e);
+        }
+        return new ProbeResult
+        {
+            Uri = uri,
+            Container = null,
+            IsLive = false,
+            Seekable = false,
+            Streams =
+            [
+                new ProbeStream
+                {
+                    Kind = "image",
+                    Codec = header.Kind == "jpeg" ? "mjpeg" : header.Kind,
+                    CodecDescription = header.Kind.ToUpperInvariant() + " image",
+                    Width = header.Width,
+                    Height = header.Height,
+                },
+            ],
         };
     }
 

@@ -1,23 +1,26 @@
 using LureStream.Core.Frames;
-using LureStream.Media.Gst;
-using Serilog;
+using LureStream.Core.Media;
+using LureStream.Media.Stills;
 
 namespace LureStream.Media.Sinks;
 
-/// <summary>Writes every frame losslessly as DIR/frame_000000.png, frame_000001.png, …</summary>
-public sealed class PngSequenceSink : AppSrcSink
+/// <summary>
+/// Writes every frame losslessly as DIR/frame_000000.png, frame_000001.png, … through OpenCV — the same PNG code
+/// every other still in the process goes through. (GStreamer's pngenc links Debian's libpng while OpenCV carries its
+/// own; both active in one process crashed or hung a run, so PNG writing has exactly one owner.) Each file appears
+/// atomically (written beside, then renamed), so a reader never sees half a frame.
+/// </summary>
+public sealed class PngSequenceSink : IFrameSink
 {
     private readonly string _directory;
+    private long _frames;
+    private bool _completed;
 
-    public PngSequenceSink(string directory, double frameRate = 25, int compressionLevel = 1, ILogger? logger = null)
-        : base(directory, frameRate, logger)
+    public PngSequenceSink(string directory, double frameRate = 25)
     {
-        if (compressionLevel is < 0 or > 9)
-        {
-            throw new MediaException($"PNG compression level {compressionLevel} is outside 0..9");
-        }
-        CompressionLevel = compressionLevel;
+        _ = frameRate; // frames are numbered, not timed: the rate is the config's business, not the files'
         _directory = Path.GetFullPath(directory);
+        Target = directory;
         if (File.Exists(_directory))
         {
             throw new MediaException($"cannot write PNG images into '{directory}': it is a file");
@@ -32,19 +35,30 @@ public sealed class PngSequenceSink : AppSrcSink
         }
     }
 
-    public int CompressionLevel { get; }
+    public string Target { get; }
+
+    public long FramesWritten => Interlocked.Read(ref _frames);
+
+    public bool IsCompleted => _completed;
 
     /// <summary>Name of the file frame <paramref name="index"/> is written to.</summary>
     public static string FileName(long index) => $"frame_{index:D6}.png";
 
-    private protected override string ErrorSubject => $"cannot write PNG images into '{Target}'";
-
-    private protected override string BuildDownstream(int width, int height, PixelFormat format) =>
-        $"videoconvert ! pngenc compression-level={CompressionLevel} ! multifilesink name=out sync=false";
-
-    private protected override void Configure(GstPipeline pipeline)
+    public void Write(Frame frame)
     {
-        using GstObjectHandle sink = pipeline.GetElement("out");
-        Native.gst_util_set_object_arg(sink.DangerousGetHandle(), "location", Path.Combine(_directory, "frame_%06d.png"));
+        ObjectDisposedException.ThrowIf(_completed, this);
+        try
+        {
+            StillImages.WritePng(frame, Path.Combine(_directory, FileName(_frames)));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new MediaException($"cannot write PNG images into '{Target}': {ex.Message}", ex);
+        }
+        Interlocked.Increment(ref _frames);
     }
+
+    public void Complete() => _completed = true;
+
+    public void Dispose() => _completed = true;
 }

@@ -130,7 +130,7 @@ public class SyntheticSourceTests
     [Fact]
     public void CancelledLiveReadThrows()
     {
-        using var src = SyntheticSource.Open("synthetic:?live=true&fps=1", Modality.Infrared, Gray);
+        using var src = SyntheticSource.Open("synthetic:?live=true&fps=0.1", Modality.Infrared, Gray); // next frame 10 s away
         src.Read(default)!.Dispose();
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
         Assert.ThrowsAny<OperationCanceledException>(() => src.Read(cts.Token));
