@@ -7,6 +7,9 @@ namespace LureStream.Pipeline.Stages;
 /// <summary>
 /// The two channel policies of the design: live streams keep the newest frames (bounded, DropOldest — a dropped
 /// frame is returned to its pool and counted), recorded inputs never drop (bounded, Wait — back-pressure).
+/// Both ends of every channel are stage threads blocked on a <see cref="StageSignal"/>, whose wake-up continuation
+/// only sets that signal: it runs inline on the other side's thread (synchronous continuations) rather than costing
+/// a thread-pool hop per wake-up.
 /// </summary>
 public static class FrameChannels
 {
@@ -17,7 +20,7 @@ public static class FrameChannels
             FullMode = live ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = true,
-            AllowSynchronousContinuations = false,
+            AllowSynchronousContinuations = true,
         };
         return Channel.CreateBounded<Frame>(options, dropped =>
         {
@@ -33,26 +36,12 @@ public static class FrameChannels
             FullMode = live ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = true,
+            AllowSynchronousContinuations = true,
         };
         return Channel.CreateBounded<FramePair>(options, dropped =>
         {
             dropCounter.CountDropped();
             dropped.Dispose();
         });
-    }
-
-    /// <summary>Writes from a dedicated (non-async) stage thread: waits for room only in lossless mode.</summary>
-    public static bool WriteBlocking<T>(ChannelWriter<T> writer, T item, CancellationToken ct)
-    {
-        while (!writer.TryWrite(item))
-        {
-            var wait = writer.WaitToWriteAsync(ct);
-            bool open = wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
-            if (!open)
-            {
-                return false;
-            }
-        }
-        return true;
     }
 }
