@@ -7,9 +7,8 @@ namespace LureStream.Pipeline.Stages;
 /// <summary>
 /// The two channel policies of the design: live streams keep the newest frames (bounded, DropOldest — a dropped
 /// frame is returned to its pool and counted), recorded inputs never drop (bounded, Wait — back-pressure).
-/// Both ends of every channel are stage threads blocked on a <see cref="StageSignal"/>, whose wake-up continuation
-/// only sets that signal: it runs inline on the other side's thread (synchronous continuations) rather than costing
-/// a thread-pool hop per wake-up.
+/// Both ends of every channel are stage threads: the channels are <see cref="StageChannel{T}"/>s, whose blocking
+/// waits allocate nothing.
 /// </summary>
 public static class FrameChannels
 {
@@ -20,13 +19,13 @@ public static class FrameChannels
             FullMode = live ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = true,
-            AllowSynchronousContinuations = true,
+            AllowSynchronousContinuations = false,
         };
-        return Channel.CreateBounded<Frame>(options, dropped =>
+        return new StageChannel<Frame>(Channel.CreateBounded<Frame>(options, dropped =>
         {
             dropCounter.CountDropped();
             dropped.Dispose();
-        });
+        }));
     }
 
     public static Channel<FramePair> ForPairs(int capacity, bool live, StageMetrics dropCounter)
@@ -36,12 +35,11 @@ public static class FrameChannels
             FullMode = live ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = true,
-            AllowSynchronousContinuations = true,
         };
-        return Channel.CreateBounded<FramePair>(options, dropped =>
+        return new StageChannel<FramePair>(Channel.CreateBounded<FramePair>(options, dropped =>
         {
             dropCounter.CountDropped();
             dropped.Dispose();
-        });
+        }));
     }
 }

@@ -4,10 +4,12 @@ using System.Threading.Channels;
 namespace LureStream.Pipeline.Stages;
 
 /// <summary>
-/// Allocation-free blocking waits on channels for the stage threads (each stage runs on a thread of its own).
+/// Allocation-free blocking waits for the stage threads (each stage runs on a thread of its own). The pipeline's own
+/// channels are <see cref="StageChannel{T}"/>s, whose ends set each other's signal directly; other channels (tests)
+/// are waited on as described here.
 /// </summary>
 /// <remarks>
-/// Design: a stage asks a channel for <c>WaitToReadAsync</c>/<c>WaitToWriteAsync</c> with
+/// Design for a plain channel: a stage asks a channel for <c>WaitToReadAsync</c>/<c>WaitToWriteAsync</c> with
 /// <see cref="CancellationToken.None"/>, so the bounded channel hands out its reusable singleton operation (a
 /// cancellable token allocates an operation per wait, and <c>AsTask()</c> a Task). When that wait is not complete,
 /// a cached continuation that sets this signal is registered on it and the thread blocks on the signal, with the
@@ -97,11 +99,13 @@ public sealed class ChannelWait
 public sealed class BlockingWriter<T>
 {
     private readonly ChannelWriter<T> _writer;
+    private readonly StageChannel<T>.StageWriter? _stage;
     private readonly ChannelWait _room;
 
     public BlockingWriter(ChannelWriter<T> writer)
     {
         _writer = writer;
+        _stage = writer as StageChannel<T>.StageWriter;
         _room = ChannelWait.ForWrite(writer, new StageSignal());
     }
 
@@ -110,6 +114,10 @@ public sealed class BlockingWriter<T>
     /// <summary>Writes <paramref name="item"/>, waiting for room; false when the channel is closed (the caller still owns the item).</summary>
     public bool Write(T item, CancellationToken ct)
     {
+        if (_stage is not null)
+        {
+            return _stage.Write(item, ct);
+        }
         while (!_writer.TryWrite(item))
         {
             if (!_room.Wait(ct))
@@ -127,16 +135,18 @@ public sealed class BlockingWriter<T>
 public sealed class BlockingReader<T>
 {
     private readonly ChannelReader<T> _reader;
+    private readonly StageChannel<T>.StageReader? _stage;
     private readonly ChannelWait _items;
 
     public BlockingReader(ChannelReader<T> reader)
     {
         _reader = reader;
+        _stage = reader as StageChannel<T>.StageReader;
         _items = ChannelWait.ForRead(reader, new StageSignal());
     }
 
     /// <summary>Waits until an item can be read; false once the channel is completed and empty.</summary>
-    public bool WaitToRead(CancellationToken ct) => _items.Wait(ct);
+    public bool WaitToRead(CancellationToken ct) => _stage?.WaitToRead(ct) ?? _items.Wait(ct);
 
     public bool TryRead([MaybeNullWhen(false)] out T item) => _reader.TryRead(out item);
 }

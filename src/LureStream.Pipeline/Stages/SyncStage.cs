@@ -45,6 +45,15 @@ public sealed class SyncStage
         _output = new BlockingWriter<FramePair>(output);
         _irWait = ChannelWait.ForRead(infrared, _inputSignal);
         _visWait = ChannelWait.ForRead(visible, _inputSignal);
+        // The pipeline's channels wake this thread through one signal set by both capture writers.
+        if (infrared is StageChannel<Frame>.StageReader ir)
+        {
+            ir.ItemsSignal = _inputSignal;
+        }
+        if (visible is StageChannel<Frame>.StageReader vis)
+        {
+            vis.ItemsSignal = _inputSignal;
+        }
         _metrics = metrics;
         _live = live;
         // Pts is a TimeSpan (100 ns ticks), capture time a Stopwatch timestamp: compare each in its own unit.
@@ -215,13 +224,16 @@ public sealed class SyncStage
         }
         // Reset before polling: a wait that completes after the reset sets the signal, one completed before shows in Poll.
         _inputSignal.Reset();
-        if ((needIr && _irWait.Poll() is not null) || (needVis && _visWait.Poll() is not null))
+        if ((needIr && Ready(_ir, _irWait)) || (needVis && Ready(_vis, _visWait)))
         {
             return;
         }
         _inputSignal.Wait(_pollMs, ct);
         ct.ThrowIfCancellationRequested();
     }
+
+    private static bool Ready(ChannelReader<Frame> reader, ChannelWait wait) =>
+        reader is StageChannel<Frame>.StageReader stage ? stage.IsReadyOrDone : wait.Poll() is not null;
 
     private static void DrainAndDispose(ChannelReader<Frame> reader)
     {
