@@ -136,26 +136,40 @@ public sealed class FusionPipeline
             // Any stage that fails ends the run: capture stops and the other stages are cancelled at once, because in
             // lossless mode a stage blocked writing to a channel whose reader died would otherwise wait for ever.
             // The publish stage still drains what already reached it, and the sinks are finalised below.
-            var all = Task.WhenAll(tasks);
-            while (!all.IsCompleted)
+            // Continuations rather than polling: the run allocates nothing while frames flow.
+            foreach (var t in tasks)
             {
-                var done = await Task.WhenAny(all, Task.Delay(250, CancellationToken.None));
-                foreach (var t in tasks)
+                _ = t.ContinueWith(faulted =>
                 {
-                    if (t.IsFaulted && failure is null)
+                    var error = faulted.Exception!.GetBaseException();
+                    if (Interlocked.CompareExchange(ref failure, error, null) is null)
                     {
-                        failure = t.Exception!.GetBaseException();
-                        _log.Error("stopping the run: {Error}", failure.Message);
+                        _log.Error("stopping the run: {Error}", error.Message);
                         captureStop.Cancel();
                         abort.Cancel();
                     }
-                }
-                if (stop.IsCancellationRequested && !abort.IsCancellationRequested)
+                }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+            // Give the drain a bounded time once stopping was asked for; a wedged sink must not hang shutdown.
+            using var drainBound = stop.Register(() =>
+            {
+                try
                 {
-                    // Give the drain a bounded time; a wedged sink must not hang shutdown.
                     abort.CancelAfter(TimeSpan.FromSeconds(10));
                 }
+                catch (ObjectDisposedException)
+                {
+                }
+            });
+            try
+            {
+                await Task.WhenAll(tasks);
             }
+            catch (Exception e) when (e is OperationCanceledException || Array.Exists(tasks, t => t.IsFaulted))
+            {
+                // A stage's failure is taken from its task below; a stage cancelled before it started is none.
+            }
+            failure ??= Array.Find(tasks, t => t.IsFaulted)?.Exception!.GetBaseException();
         }
         finally
         {

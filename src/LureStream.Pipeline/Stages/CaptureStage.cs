@@ -16,7 +16,7 @@ public sealed class CaptureStage
 {
     private readonly Modality _modality;
     private readonly Func<IFrameSource> _open;
-    private readonly ChannelWriter<Frame> _output;
+    private readonly BlockingWriter<Frame> _output;
     private readonly StageMetrics _metrics;
     private readonly PipelineMetrics _pipeline;
     private readonly bool _restartOnFailure;
@@ -31,7 +31,7 @@ public sealed class CaptureStage
         _modality = modality;
         _source = first;
         _open = reopen;
-        _output = output;
+        _output = new BlockingWriter<Frame>(output);
         _metrics = metrics;
         _pipeline = pipeline;
         _restartOnFailure = restartOnFailure;
@@ -109,7 +109,7 @@ public sealed class CaptureStage
             frame.Source = _modality;
             _metrics.CountIn();
             _backoff = _backoffSeconds; // delivering again: the next failure starts a fresh back-off
-            if (!FrameChannels.WriteBlocking(_output, frame, ct))
+            if (!_output.Write(frame, ct))
             {
                 frame.Dispose();
                 return false;

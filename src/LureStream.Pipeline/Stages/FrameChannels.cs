@@ -7,6 +7,8 @@ namespace LureStream.Pipeline.Stages;
 /// <summary>
 /// The two channel policies of the design: live streams keep the newest frames (bounded, DropOldest — a dropped
 /// frame is returned to its pool and counted), recorded inputs never drop (bounded, Wait — back-pressure).
+/// Both ends of every channel are stage threads: the channels are <see cref="StageChannel{T}"/>s, whose blocking
+/// waits allocate nothing.
 /// </summary>
 public static class FrameChannels
 {
@@ -19,11 +21,11 @@ public static class FrameChannels
             SingleWriter = true,
             AllowSynchronousContinuations = false,
         };
-        return Channel.CreateBounded<Frame>(options, dropped =>
+        return new StageChannel<Frame>(Channel.CreateBounded<Frame>(options, dropped =>
         {
             dropCounter.CountDropped();
             dropped.Dispose();
-        });
+        }));
     }
 
     public static Channel<FramePair> ForPairs(int capacity, bool live, StageMetrics dropCounter)
@@ -34,25 +36,10 @@ public static class FrameChannels
             SingleReader = true,
             SingleWriter = true,
         };
-        return Channel.CreateBounded<FramePair>(options, dropped =>
+        return new StageChannel<FramePair>(Channel.CreateBounded<FramePair>(options, dropped =>
         {
             dropCounter.CountDropped();
             dropped.Dispose();
-        });
-    }
-
-    /// <summary>Writes from a dedicated (non-async) stage thread: waits for room only in lossless mode.</summary>
-    public static bool WriteBlocking<T>(ChannelWriter<T> writer, T item, CancellationToken ct)
-    {
-        while (!writer.TryWrite(item))
-        {
-            var wait = writer.WaitToWriteAsync(ct);
-            bool open = wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
-            if (!open)
-            {
-                return false;
-            }
-        }
-        return true;
+        }));
     }
 }

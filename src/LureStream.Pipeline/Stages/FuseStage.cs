@@ -20,8 +20,8 @@ public interface IPairTransform
 /// </summary>
 public sealed class FuseStage
 {
-    private readonly ChannelReader<FramePair> _input;
-    private readonly ChannelWriter<Frame> _output;
+    private readonly BlockingReader<FramePair> _input;
+    private readonly BlockingWriter<Frame> _output;
     private readonly IFusionEngine _engine;
     private readonly IPromptSource _prompts;
     private readonly IPairTransform? _registration;
@@ -34,8 +34,8 @@ public sealed class FuseStage
     public FuseStage(ChannelReader<FramePair> input, ChannelWriter<Frame> output, IFusionEngine engine, IPromptSource prompts,
         IPairTransform? registration, FramePool outputPool, StageMetrics metrics)
     {
-        _input = input;
-        _output = output;
+        _input = new BlockingReader<FramePair>(input);
+        _output = new BlockingWriter<Frame>(output);
         _engine = engine;
         _prompts = prompts;
         _registration = registration;
@@ -56,7 +56,7 @@ public sealed class FuseStage
     {
         try
         {
-            while (WaitToRead(ct))
+            while (_input.WaitToRead(ct))
             {
                 while (_input.TryRead(out var pair))
                 {
@@ -72,7 +72,7 @@ public sealed class FuseStage
                     {
                         pair.Dispose();
                     }
-                    if (!FrameChannels.WriteBlocking(_output, fused, ct))
+                    if (!_output.Write(fused, ct))
                     {
                         fused.Dispose();
                         return;
@@ -92,12 +92,6 @@ public sealed class FuseStage
             }
             _output.TryComplete();
         }
-    }
-
-    private bool WaitToRead(CancellationToken ct)
-    {
-        var wait = _input.WaitToReadAsync(ct);
-        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     private Frame Process(in FramePair pair)

@@ -14,7 +14,7 @@ namespace LureStream.Pipeline.Stages;
 /// </summary>
 public sealed class PublishStage
 {
-    private readonly ChannelReader<Frame> _input;
+    private readonly BlockingReader<Frame> _input;
     private IReadOnlyList<IFrameSink> _sinks;
     private bool[] _failed;
     private readonly object _swapGate = new();
@@ -26,7 +26,7 @@ public sealed class PublishStage
     public PublishStage(ChannelReader<Frame> input, IReadOnlyList<IFrameSink> sinks, PipelineMetrics metrics, bool lossless = false)
     {
         _lossless = lossless;
-        _input = input;
+        _input = new BlockingReader<Frame>(input);
         _sinks = sinks;
         _failed = new bool[sinks.Count];
         _metrics = metrics;
@@ -83,9 +83,7 @@ public sealed class PublishStage
         {
             while (true)
             {
-                var wait = _input.WaitToReadAsync(ct);
-                bool more = wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
-                if (!more)
+                if (!_input.WaitToRead(ct))
                 {
                     break;
                 }

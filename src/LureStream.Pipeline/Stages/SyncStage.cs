@@ -16,7 +16,12 @@ public sealed class SyncStage
 {
     private readonly ChannelReader<Frame> _ir;
     private readonly ChannelReader<Frame> _vis;
-    private readonly ChannelWriter<FramePair> _output;
+    private readonly BlockingWriter<FramePair> _output;
+    // Waits for either stream on one reusable signal (see StageSignal): the sync thread allocates nothing per wait.
+    private readonly StageSignal _inputSignal = new();
+    private readonly ChannelWait _irWait;
+    private readonly ChannelWait _visWait;
+    private readonly int _pollMs;
     private readonly PipelineMetrics _metrics;
     private readonly bool _live;
     private readonly long _toleranceTicks;
@@ -37,19 +42,34 @@ public sealed class SyncStage
     {
         _ir = infrared;
         _vis = visible;
-        _output = output;
+        _output = new BlockingWriter<FramePair>(output);
+        _irWait = ChannelWait.ForRead(infrared, _inputSignal);
+        _visWait = ChannelWait.ForRead(visible, _inputSignal);
+        // The pipeline's channels wake this thread through one signal set by both capture writers.
+        if (infrared is StageChannel<Frame>.StageReader ir)
+        {
+            ir.ItemsSignal = _inputSignal;
+        }
+        if (visible is StageChannel<Frame>.StageReader vis)
+        {
+            vis.ItemsSignal = _inputSignal;
+        }
         _metrics = metrics;
         _live = live;
         // Pts is a TimeSpan (100 ns ticks), capture time a Stopwatch timestamp: compare each in its own unit.
         _toleranceTicks = live ? (long)(tolerance.TotalSeconds * Stopwatch.Frequency) : tolerance.Ticks;
         _maxWait = maxWait;
+        // Bounded waits, so a silent stream is noticed within a quarter of the maximum wait.
+        _pollMs = (int)Math.Max(5, maxWait.TotalMilliseconds / 4);
     }
 
-    public Task Start(CancellationToken ct) => Task.Run(() => RunAsync(ct), ct);
+    /// <summary>Runs on a thread of its own with blocking, allocation-free waits (see <see cref="StageSignal"/>).</summary>
+    public Task Start(CancellationToken ct) =>
+        Task.Factory.StartNew(() => Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private long Key(Frame f) => _live ? f.CaptureTimestamp : f.Pts.Ticks;
 
-    private async Task RunAsync(CancellationToken ct)
+    private void Run(CancellationToken ct)
     {
         try
         {
@@ -65,7 +85,7 @@ public sealed class SyncStage
                         // Skew in the unit pairing used: capture time (live) or presentation time (recorded).
                         _metrics.Skew.Record(Math.Abs(_live ? d * 1000.0 / Stopwatch.Frequency : d / (double)TimeSpan.TicksPerMillisecond));
                         _irHead = _visHead = null;
-                        if (!await EmitAsync(pair, ct))
+                        if (!Emit(pair, ct))
                         {
                             return;
                         }
@@ -81,7 +101,7 @@ public sealed class SyncStage
                 {
                     return;
                 }
-                if (await PassLoneFrameAsync(ct) is bool emitted)
+                if (PassLoneFrame(ct) is bool emitted)
                 {
                     if (!emitted)
                     {
@@ -89,7 +109,7 @@ public sealed class SyncStage
                     }
                     continue;
                 }
-                await WaitForInputAsync(ct);
+                WaitForInput(ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -143,7 +163,7 @@ public sealed class SyncStage
 
     // One frame is waiting and its partner stream is finished or silent past the maximum wait.
     // Returns null when nothing was done (keep waiting), else whether the output is still open.
-    private async ValueTask<bool?> PassLoneFrameAsync(CancellationToken ct)
+    private bool? PassLoneFrame(CancellationToken ct)
     {
         bool irAlone = _irHead is not null && _visHead is null;
         bool visAlone = _visHead is not null && _irHead is null;
@@ -166,60 +186,54 @@ public sealed class SyncStage
             var pair = irAlone ? new FramePair(_irHead, null, _pairs++) : new FramePair(null, _visHead, _pairs++);
             _irHead = _visHead = null;
             _metrics.CountSingleModality();
-            return await EmitAsync(pair, ct);
+            return Emit(pair, ct);
         }
         DropHead(infrared: irAlone);
         return true;
     }
 
-    private async ValueTask<bool> EmitAsync(FramePair pair, CancellationToken ct)
+    private bool Emit(FramePair pair, CancellationToken ct)
     {
+        bool written;
         try
         {
-            await _output.WriteAsync(pair, ct);
-        }
-        catch (ChannelClosedException)
-        {
-            pair.Dispose();
-            return false;
+            written = _output.Write(pair, ct);
         }
         catch (OperationCanceledException)
         {
             pair.Dispose();
             throw;
         }
+        if (!written)
+        {
+            pair.Dispose();
+            return false;
+        }
         _metrics.Sync.CountOut();
         return true;
     }
 
-    private async Task WaitForInputAsync(CancellationToken ct)
+    private void WaitForInput(CancellationToken ct)
     {
         // Wait for whichever stream we are missing; bounded so a silent stream is noticed after the maximum wait.
-        var waitIr = _irHead is null && !_irDone ? _ir.WaitToReadAsync(ct) : default;
-        var waitVis = _visHead is null && !_visDone ? _vis.WaitToReadAsync(ct) : default;
-        if ((waitIr.IsCompleted && _irHead is null && !_irDone) || (waitVis.IsCompleted && _visHead is null && !_visDone))
+        bool needIr = _irHead is null && !_irDone;
+        bool needVis = _visHead is null && !_visDone;
+        if (!needIr && !needVis)
         {
             return;
         }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(5, _maxWait.TotalMilliseconds / 4)));
-        var tasks = new List<Task>(2);
-        if (_irHead is null && !_irDone)
-        {
-            tasks.Add(waitIr.AsTask());
-        }
-        if (_visHead is null && !_visDone)
-        {
-            tasks.Add(waitVis.AsTask());
-        }
-        if (tasks.Count == 0)
+        // Reset before polling: a wait that completes after the reset sets the signal, one completed before shows in Poll.
+        _inputSignal.Reset();
+        if ((needIr && Ready(_ir, _irWait)) || (needVis && Ready(_vis, _visWait)))
         {
             return;
         }
-        tasks.Add(Task.Delay(Timeout.Infinite, timeout.Token).ContinueWith(static _ => { }, TaskScheduler.Default));
-        await Task.WhenAny(tasks);
+        _inputSignal.Wait(_pollMs, ct);
         ct.ThrowIfCancellationRequested();
     }
+
+    private static bool Ready(ChannelReader<Frame> reader, ChannelWait wait) =>
+        reader is StageChannel<Frame>.StageReader stage ? stage.IsReadyOrDone : wait.Poll() is not null;
 
     private static void DrainAndDispose(ChannelReader<Frame> reader)
     {
