@@ -276,8 +276,9 @@ class FuseScale(nn.Module):
     """Prior rule (DenseFuse l1-norm activity weighting) + learned cross-attention refinement added
     through a zero-initialised 1x1 conv (ControlNet-style): at init the output equals the prior."""
 
-    def __init__(self, c, heads, n):
+    def __init__(self, c, heads, n, count_include_pad=True):
         super().__init__()
+        self.count_include_pad = count_include_pad  # v2: False, so the activity of border pixels is not diluted
         self.blocks = nn.ModuleList([CrossAttnBlock(c, heads) for _ in range(n)])
         self.merge = nn.Conv2d(2 * c, c, 1)
         self.zero = nn.Conv2d(c, c, 1)
@@ -285,8 +286,9 @@ class FuseScale(nn.Module):
         nn.init.zeros_(self.zero.bias)
 
     def forward(self, zi, zv):
-        ai = F.avg_pool2d(zi.abs().mean(1, keepdim=True), 3, stride=1, padding=1)
-        av = F.avg_pool2d(zv.abs().mean(1, keepdim=True), 3, stride=1, padding=1)
+        pad = self.count_include_pad
+        ai = F.avg_pool2d(zi.abs().mean(1, keepdim=True), 3, stride=1, padding=1, count_include_pad=pad)
+        av = F.avg_pool2d(zv.abs().mean(1, keepdim=True), 3, stride=1, padding=1, count_include_pad=pad)
         wi = ai / (ai + av + 1e-6)
         prior = wi * zi + (1.0 - wi) * zv
         a, b = zi, zv

@@ -16,7 +16,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from model import GDFN, CrossAttnBlock, LayerNorm2d, NAFBlock, TextEncoder, channel_attention
+import model as M1
+from model import GDFN, LayerNorm2d, NAFBlock, TextEncoder, channel_attention
 
 CONFIGS = {
     "v2": dict(channels=[12, 24, 48, 64], latents=[8, 16, 24, 32], k_tb=[0, 1, 1, 1], k_bn=[1, 1, 1, 1],
@@ -120,48 +121,16 @@ class EncoderLayer(nn.Module):
         return f, self.task(f) - self.deg_bn(d)
 
 
-class ImageEncoder(nn.Module):
+class ImageEncoder(M1.ImageEncoder):
+    """v1's encoder pass (intro, four levels, z per level) with v2 layers and overlapping 3x3 stride-2 downsampling."""
+
     def __init__(self, cfg, mode):
-        super().__init__()
+        nn.Module.__init__(self)
         ch, lat = cfg["channels"], cfg["latents"]
         self.intro = nn.Conv2d(3, ch[0], 3, padding=1)
         self.layers = nn.ModuleList([EncoderLayer(ch[i], lat[i], cfg["k_tb"][i], cfg["k_bn"][i], cfg["heads"][i],
                                                   cfg["emb_dim"], mode) for i in range(4)])
         self.downs = nn.ModuleList([nn.Conv2d(ch[i], ch[i + 1], 3, stride=2, padding=1) for i in range(3)])
-
-    def forward(self, x, t, m):
-        """x [N,3,H,W] in [0,1] (IR replicated), t [N,D], m int64 [N] -> [z1..z4] at 1, 1/2, 1/4, 1/8."""
-        x = self.intro(x)
-        zs = []
-        for i in range(4):
-            f, z = self.layers[i](x, t, m)
-            zs.append(z)
-            if i < 3:
-                x = self.downs[i](f)
-        return zs
-
-
-class FuseScale(nn.Module):
-    """Prior rule (l1-activity weighting of the latents) + cross-attention refinement through a
-    zero-initialised 1x1 conv: at initialisation the fused latent equals the prior."""
-
-    def __init__(self, c, heads, n):
-        super().__init__()
-        self.blocks = nn.ModuleList([CrossAttnBlock(c, heads) for _ in range(n)])
-        self.merge = nn.Conv2d(2 * c, c, 1)
-        self.zero = nn.Conv2d(c, c, 1)
-        nn.init.zeros_(self.zero.weight)
-        nn.init.zeros_(self.zero.bias)
-
-    def forward(self, zi, zv):
-        ai = F.avg_pool2d(zi.abs().mean(1, keepdim=True), 3, stride=1, padding=1, count_include_pad=False)
-        av = F.avg_pool2d(zv.abs().mean(1, keepdim=True), 3, stride=1, padding=1, count_include_pad=False)
-        wi = ai / (ai + av + 1e-6)
-        prior = wi * zi + (1.0 - wi) * zv
-        a, b = zi, zv
-        for blk in self.blocks:
-            a, b = blk(a, b)
-        return prior + self.zero(self.merge(torch.cat([a, b], dim=1)))
 
 
 class Up(nn.Module):
@@ -208,8 +177,8 @@ class LUREv2(nn.Module):
         self.text = TextEncoder(vocab_size, cfg["text_dim"], cfg["text_layers"], cfg["text_heads"], cfg["text_ff"],
                                 cfg["emb_dim"], n_tasks)
         self.encoder = ImageEncoder(cfg, mode)
-        self.fusion = nn.ModuleList([FuseScale(cfg["latents"][i], lat_heads[i], cfg["fus_blocks"][i])
-                                     for i in range(4)])
+        self.fusion = nn.ModuleList([M1.FuseScale(cfg["latents"][i], lat_heads[i], cfg["fus_blocks"][i],
+                                                  count_include_pad=False) for i in range(4)])
         self.decoder = Decoder(cfg)
 
     def fuse(self, zi, zv, ir, vis):

@@ -33,6 +33,7 @@ import model_v2 as M  # noqa: E402
 import prompts as P  # noqa: E402
 import tokenizer as T  # noqa: E402
 from common import UserError  # noqa: E402
+from train import batch_ids, cos_unified, ensure_vocab, save_ckpt, sobel_mag  # noqa: E402
 
 RUNS = os.path.join(common.HERE, "runs_v2")
 # (name, vis task, ir task, probability)
@@ -46,15 +47,6 @@ MIX = [("clean", None, None, 0.12),
        ("keep", "any", "any", 0.07),
        ("real", None, None, 0.07)]
 W = dict(int=1.0, grad=1.5, ssim=0.5, chroma=1.0, unified=0.1, text=0.1)
-
-_SOBEL = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
-
-
-def sobel_mag(y):
-    k = torch.stack([_SOBEL, _SOBEL.t()]).unsqueeze(1).to(y)
-    g = F.conv2d(F.pad(y, (1, 1, 1, 1), mode="replicate"), k)
-    return g.abs().sum(1, keepdim=True)
-
 
 def ssim_map(a, b, c1=0.01 ** 2, c2=0.03 ** 2):
     pool = lambda t: F.avg_pool2d(t, 7, 1, 3, count_include_pad=False)  # noqa: E731
@@ -76,40 +68,11 @@ def fusion_loss(y, cbcr, ir_t, vis_t):
     return l_int, l_grad, l_ssim, l_chroma
 
 
-def cos_unified(za, zb):
-    return torch.stack([1.0 - F.cosine_similarity(a.flatten(1), b.flatten(1), dim=1).mean()
-                        for a, b in zip(za, zb)]).mean()
-
-
-def batch_ids(tok, texts):
-    enc = [tok.encode(t)[0] for t in texts]
-    length = max(len(e) for e in enc)
-    ids = torch.zeros(len(enc), length, dtype=torch.long)
-    mask = torch.zeros(len(enc), length, dtype=torch.long)
-    for i, e in enumerate(enc):
-        ids[i, :len(e)] = torch.tensor(e)
-        mask[i, :len(e)] = 1
-    return ids, mask
-
-
 def lr_at(step, total, base, warm=300):
     if step < warm:
         return base * max(step / warm, 0.02)
     p = min((step - warm) / max(1, total - warm), 1.0)
     return base * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * p)))
-
-
-def ensure_vocab(runs):
-    path = os.path.join(runs, "vocab.txt")
-    if not os.path.isfile(path):
-        T.build_vocab([p for p, _ in P.corpus()], path)
-    return path
-
-
-def save_ckpt(path, **kw):
-    tmp = path + ".tmp"
-    torch.save(kw, tmp)
-    os.replace(tmp, path)
 
 
 class Batch:
