@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Cli.Tests;
@@ -86,12 +87,5 @@ public class DemoCommandTests
         Assert.DoesNotContain("   at ", r.StdErr);
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    private static int FreePort() => Ports.FreeLoopbackPort();
 }

@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using LureStream.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -13,22 +12,13 @@ public sealed class PromptCommandTests
 
     public PromptCommandTests(ITestOutputHelper log) => _log = log;
 
-    private static int UnusedPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
     [Theory]
     [InlineData("show")]
     [InlineData("set", "vis", "--condition", "haze")]
     [InlineData("clear", "ir")]
     public async Task No_pipeline_running_gives_one_clear_line(params string[] args)
     {
-        string url = $"http://127.0.0.1:{UnusedPort()}";
+        string url = $"http://127.0.0.1:{Ports.FreeLoopbackPort()}";
         var r = await Cli.RunAsync(["prompt", .. args, "--url", url]);
         _log.WriteLine(r.ToString());
         Assert.Equal(1, r.ExitCode);

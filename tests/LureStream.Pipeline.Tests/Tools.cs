@@ -34,12 +34,5 @@ internal static class Tools
         return (int.Parse(s.GetProperty("nb_read_frames").GetString()!), s.GetProperty("width").GetInt32(), s.GetProperty("height").GetInt32());
     }
 
-    public static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    public static int FreePort() => TestSupport.Ports.FreeLoopbackPort();
 }
