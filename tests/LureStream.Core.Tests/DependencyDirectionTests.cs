@@ -1,0 +1,58 @@
+using System.Xml.Linq;
+using Xunit;
+
+namespace LureStream.Core.Tests;
+
+/// <summary>
+/// The dependency direction between our projects, read from the project files themselves, so a reference that
+/// points the wrong way (Core on Media, Media on Fusion, a library on the command) fails the build's tests. The
+/// allowed sets are the README's "Dependency direction" table.
+/// </summary>
+public class DependencyDirectionTests
+{
+    private static readonly Dictionary<string, string[]> Allowed = new()
+    {
+        ["LureStream.Core"] = [],
+        ["LureStream.Media"] = ["LureStream.Core"],
+        ["LureStream.Onnx"] = ["LureStream.Core"],
+        ["LureStream.Fusion"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx"],
+        ["LureStream.Pipeline"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Fusion"],
+        ["LureStream.Cli"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Fusion", "LureStream.Pipeline"],
+    };
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "LureStream.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("LureStream.sln not found above the test folder");
+    }
+
+    public static TheoryData<string> Projects()
+    {
+        var data = new TheoryData<string>();
+        foreach (string dir in Directory.GetDirectories(Path.Combine(RepoRoot(), "src")))
+        {
+            data.Add(Path.GetFileName(dir));
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Projects))]
+    public void Project_references_point_only_down_the_layers(string project)
+    {
+        Assert.True(Allowed.TryGetValue(project, out var allowed),
+            $"src/{project} is not in the dependency table: add it here and to the README");
+        var csproj = XDocument.Load(Path.Combine(RepoRoot(), "src", project, project + ".csproj"));
+        foreach (var reference in csproj.Descendants("ProjectReference"))
+        {
+            string target = Path.GetFileNameWithoutExtension(reference.Attribute("Include")!.Value.Replace('\\', '/'));
+            Assert.True(allowed.Contains(target), $"{project} references {target}; allowed: {string.Join(", ", allowed)}");
+        }
+    }
+}
