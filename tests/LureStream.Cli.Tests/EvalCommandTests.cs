@@ -26,6 +26,41 @@ public sealed class EvalCommandTests
         return outDir;
     }
 
+    /// <summary>
+    /// Values, not ranges: scoring the infrared images themselves as the "fused" result, EN must equal the entropy
+    /// this test computes from the PNG pixels (256-bin histogram, bits), and MI(ir, f) is then EN(ir).
+    /// </summary>
+    [Fact]
+    public async Task Scoring_the_infrared_images_as_fused_gives_their_own_entropy()
+    {
+        var r = await Cli.RunAsync("eval", "--ir", _data.CleanIr, "--vis", _data.CleanVis, "--fused", _data.CleanIr, "--json");
+        _log.WriteLine(r.ToString());
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        foreach (var row in doc.RootElement.GetProperty("images").EnumerateArray())
+        {
+            string name = row.GetProperty("name").GetString()!;
+            string file = Directory.GetFiles(_data.CleanIr, name + ".*").Single();
+            using var ir = LureStream.Media.Stills.StillImages.Read(file, LureStream.Core.Frames.PixelFormat.Gray8);
+            var counts = new int[256];
+            foreach (byte v in ir.ReadOnlyPixels)
+            {
+                counts[v]++;
+            }
+            double entropy = 0, n = ir.ReadOnlyPixels.Length;
+            foreach (int c in counts)
+            {
+                if (c > 0)
+                {
+                    entropy -= c / n * Math.Log2(c / n);
+                }
+            }
+            Assert.Equal(entropy, row.GetProperty("EN").GetDouble(), 6);
+            // MI = MI(ir, f) + MI(vis, f) = EN(ir) + something non-negative.
+            Assert.True(row.GetProperty("MI").GetDouble() >= entropy - 1e-9, $"{name}: MI {row.GetProperty("MI")} < EN(ir) {entropy}");
+        }
+    }
+
     [Fact]
     public async Task Json_report_has_every_image_every_metric_and_a_sane_mean()
     {
