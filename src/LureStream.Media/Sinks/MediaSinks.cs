@@ -42,7 +42,7 @@ public static class MediaSinks
                 {
                     throw new MediaException("png: needs a directory, e.g. png:out/frames");
                 }
-                return new PngSequenceSink(dir, options.FrameRate);
+                return new PngSequenceSink(dir);
             case "rtsp":
                 return OpenRtsp(t, options, logger);
             case "file":

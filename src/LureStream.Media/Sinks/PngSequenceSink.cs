@@ -16,9 +16,9 @@ public sealed class PngSequenceSink : IFrameSink
     private long _frames;
     private bool _completed;
 
-    public PngSequenceSink(string directory, double frameRate = 25)
+    /// <summary>Frames are numbered, not timed, so no frame rate is needed.</summary>
+    public PngSequenceSink(string directory)
     {
-        _ = frameRate; // frames are numbered, not timed: the rate is the config's business, not the files'
         _directory = Path.GetFullPath(directory);
         Target = directory;
         if (File.Exists(_directory))

@@ -25,8 +25,6 @@ public sealed class ControlServer : IAsyncDisposable
     public const int MaxPromptLength = 256;
     public const int MaxBodyBytes = 4096;
     internal const string TokenCookie = "lurestream_token";
-    // Embedding a new prompt text runs the text encoder: at most this many at once, the rest wait (bounded) or get 503.
-    private static readonly SemaphoreSlim EmbedSlots = new(1, 1);
     private static readonly TimeSpan EmbedWait = TimeSpan.FromSeconds(10);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -96,7 +94,8 @@ public sealed class ControlServer : IAsyncDisposable
             });
             MapLogin(app, auth, secureCookie: uri.Scheme == Uri.UriSchemeHttps);
         }
-        Map(app, target);
+        // Embedding a new prompt text runs the text encoder: one at a time per server, the rest wait (bounded) or get 503.
+        Map(app, target, new SemaphoreSlim(1, 1));
         var server = new ControlServer(app);
         try
         {
@@ -112,7 +111,7 @@ public sealed class ControlServer : IAsyncDisposable
         return server;
     }
 
-    private static void Map(WebApplication app, IControlTarget target)
+    private static void Map(WebApplication app, IControlTarget target, SemaphoreSlim embedSlots)
     {
         app.MapGet("/", () => Results.Content(WebConsole.Html, "text/html; charset=utf-8"));
         app.MapGet("/healthz", () => Results.Text("ok\n"));
@@ -164,7 +163,7 @@ public sealed class ControlServer : IAsyncDisposable
             {
                 return Error(400, problem);
             }
-            if (!await EmbedSlots.WaitAsync(EmbedWait, ctx.RequestAborted))
+            if (!await embedSlots.WaitAsync(EmbedWait, ctx.RequestAborted))
             {
                 return Error(503, "the prompt encoder is busy with other requests; try again");
             }
@@ -179,7 +178,7 @@ public sealed class ControlServer : IAsyncDisposable
             }
             finally
             {
-                EmbedSlots.Release();
+                embedSlots.Release();
             }
             return Results.Json(target.GetStatus(), Json);
         });

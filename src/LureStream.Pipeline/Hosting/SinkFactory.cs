@@ -17,7 +17,7 @@ public static class SinkFactory
                 created.Add(s.Type switch
                 {
                     "file" => new VideoFileSink(s.Path!, new VideoFileSinkOptions { FrameRate = fps, BitrateKbps = s.BitrateKbps }),
-                    "png" => new PngSequenceSink(s.Path!, fps),
+                    "png" => new PngSequenceSink(s.Path!),
                     "rtsp" => new RtspServerSink(new RtspServerOptions
                     {
                         Address = s.Address,
