@@ -1,6 +1,12 @@
-"""Train LURE v2 end to end on the real pairs of shared/data (held-out split never read).
+"""Train LURE v2 (or the real-time family lure-rt) end to end on the real pairs of shared/data (held-out split
+never read).
 
   /usr/bin/python3 models/train/train_v2.py --data ../shared/data [--resume] [--steps 20000] [--threads 2]
+  /usr/bin/python3 models/train/train_v2.py --config rt --data ../shared/data --init-text models/train/checkpoints/lure-v2-wip.pt
+
+Both families share the tasks, losses and data below; they differ in the network (model_v2.LUREv2 vs
+model_rt.LUREsRT) and the run folder (runs_v2/ vs runs_rt/). lure-rt's text encoder can start from v2's
+(--init-text), the same architecture.
 
 One stage: text encoder, prompt-conditioned image encoder, fusion and decoder learn together. Every sample is one
 of the tasks below, drawn with fixed probabilities so no task starves:
@@ -29,13 +35,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 import data_v2 as D  # noqa: E402
 import degrade  # noqa: E402
+import model_rt as R  # noqa: E402
 import model_v2 as M  # noqa: E402
 import prompts as P  # noqa: E402
 import tokenizer as T  # noqa: E402
 from common import UserError  # noqa: E402
 from train import batch_ids, cos_unified, ensure_vocab, save_ckpt, sobel_mag  # noqa: E402
 
-RUNS = os.path.join(common.HERE, "runs_v2")
+RUNS = {"v2": os.path.join(common.HERE, "runs_v2"), "rt": os.path.join(common.HERE, "runs_rt")}
+CONFIGS = {**M.CONFIGS, **R.CONFIGS}
 # (name, vis task, ir task, probability)
 MIX = [("clean", None, None, 0.12),
        ("low_light", "low_light", None, 0.13),
@@ -126,25 +134,31 @@ class Batch:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="folder holding roadscene/, msrs/, llvip/, ... (shared/data)")
-    ap.add_argument("--config", default="v2", choices=sorted(M.CONFIGS))
+    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model) or rt (lure-rt)")
     ap.add_argument("--tga", default="query", choices=sorted(M.ATTENTION), help="text-guided attention variant")
-    ap.add_argument("--runs", default=RUNS)
+    ap.add_argument("--runs", default=None, help="run folder (default runs_v2/ or runs_rt/)")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--init", default=None,
                     help="start from a committed weights-only snapshot (models/train/checkpoints/*.pt) when --runs has "
                          "no last.pt: weights, step and training time carry over, the optimiser starts fresh")
+    ap.add_argument("--init-text", default=None,
+                    help="copy the text encoder's weights from a snapshot of the other family (same architecture)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=20000, help="length of the cosine LR schedule (and the run)")
     ap.add_argument("--stop-after-minutes", type=float, default=0, help="end this invocation after N minutes (resume later)")
     ap.add_argument("--batch", type=int, default=6)
-    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--crop", type=int, default=0, help="training crop side (default 128 for v2, 256 for rt)")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     args = ap.parse_args()
-    if args.crop < 128 or args.crop % 8:
-        raise UserError("--crop must be a multiple of 8 and at least 128")
+    rt = args.config in R.CONFIGS
+    args.runs = args.runs or RUNS["rt" if rt else "v2"]
+    args.crop = args.crop or (256 if rt else 128)
+    multiple = 32 if rt else 8
+    if args.crop < 128 or args.crop % multiple:
+        raise UserError(f"--crop must be a multiple of {multiple} and at least 128")
     torch.set_num_threads(args.threads)
     os.makedirs(args.runs, exist_ok=True)
     parts = D.split(args.data)
@@ -155,7 +169,8 @@ def main():
     pairs = D.load(args.data, "train")
     counts = ", ".join(f"{d} {len(p['train'])}" for d, p in parts.items())
     print(f"training pairs: {len(pairs)} ({counts})", flush=True)
-    net = M.LUREv2(M.CONFIGS[args.config], len(T.load_vocab(vocab)), len(P.TASKS), args.tga)
+    family = R.LUREsRT if rt else M.LUREv2
+    net = family(CONFIGS[args.config], len(T.load_vocab(vocab)), len(P.TASKS), args.tga)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.9, 0.99))
     step, elapsed = 0, 0.0
     last = os.path.join(args.runs, "last.pt")
@@ -176,6 +191,12 @@ def main():
         net.load_state_dict(ck["model"])
         step, elapsed = ck["step"], ck["elapsed"]
         print(f"initialised from {args.init} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
+    if args.init_text and step == 0:
+        if not os.path.isfile(args.init_text):
+            raise UserError(f"--init-text snapshot not found: {args.init_text}")
+        text = {k[5:]: v for k, v in torch.load(args.init_text)["model"].items() if k.startswith("text.")}
+        net.text.load_state_dict(text)
+        print(f"text encoder initialised from {args.init_text}", flush=True)
     rng = random.Random(args.seed * 7919 + step)
     g = torch.Generator().manual_seed(args.seed * 7919 + step)
     torch.manual_seed(args.seed * 7919 + step)

@@ -1,0 +1,194 @@
+"""LURE-rt: LURE's ideas at a cost a 2-core CPU can pay per video frame.
+
+The network never sees the full-resolution frames. It reads both sources area-averaged to 1/4 scale and predicts,
+at 1/8 scale, four coefficient maps that a per-pixel kernel applies to the FULL-resolution sources:
+
+    Y     = a_vis * Y_visible + a_ir * Y_infrared + offset        (clamped to [0, 1])
+    CbCr  = CbCr_visible * chroma_gain
+
+The maps are bilinearly upsampled (half-pixel centres, as F.interpolate(align_corners=False)); they are smooth, so
+edges and fine detail come from the full-resolution sources through the local linear model (the guided-filter /
+HDRNet idea of "predict local affine coefficients at low resolution, apply them at full resolution"). Colour follows
+model v2: luminance is fused and restored, the visible chroma is kept (times a gain), so a grey input stays grey.
+
+What stays from LURE: one shared image encoder with a modality embedding, text-guided attention per level from the
+per-modality prompt embedding (the same text encoder as v2, so v2's can initialise it), task/degradation latent
+split trained with the unified loss, prior + zero-conv latent fusion.
+
+Training and export use exactly the arithmetic the C# engine implements (models/lure-rt contract, docs/models.md):
+graph inputs are the 1/4-scale frames as float planes in [0, 1]; the graph output is the post-processed coefficient
+tensor [1, 4, ceil(H/8), ceil(W/8)] (a_vis, a_ir, offset, chroma_gain)."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import model_v2 as V2
+from model import TextEncoder
+
+CONFIGS = {
+    # 1/8-scale trunk: three levels at 1/8, 1/16, 1/32 of the input frame
+    "rt": dict(channels=[24, 32, 48], latents=[16, 24, 32], heads=[1, 2, 2],
+               text_dim=96, text_layers=2, text_heads=4, text_ff=192, emb_dim=96),
+}
+INPUT_SCALE = 4   # the graph's inputs are the frames area-averaged by this factor
+COEFF_SCALE = 8   # the coefficient maps are this much smaller than the frame
+
+
+def area_down(x, f=INPUT_SCALE):
+    """Area average by f (frames whose sides are multiples of f; the C# kernel also handles ragged edges)."""
+    return F.avg_pool2d(x, f, f)
+
+
+class Inverted(nn.Module):
+    """MobileNetV2-style residual block: 1x1 expand, ReLU, depthwise 3x3, ReLU, 1x1 project. Five ONNX nodes, so
+    the graph's per-node overhead stays small next to its arithmetic at 80x64."""
+
+    def __init__(self, c, expand=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(c, expand * c, 1), nn.ReLU(),
+                                  nn.Conv2d(expand * c, expand * c, 3, padding=1, groups=expand * c), nn.ReLU(),
+                                  nn.Conv2d(expand * c, c, 1))
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+class EncoderLayer(nn.Module):
+    """Prompt-conditioned level: text (per-modality prompt embedding) and modality embedding scale and shift the
+    features (FiLM); at the coarsest level the paper's text-query attention (TGA) runs as well, where it is cheap.
+    Latent z = task(f) - degradation(f), the split LURE's unified loss trains."""
+
+    def __init__(self, c, c_lat, heads, text_dim, tga):
+        super().__init__()
+        self.pre = Inverted(c)
+        self.film = nn.Linear(text_dim, 2 * c)
+        nn.init.zeros_(self.film.weight)
+        nn.init.zeros_(self.film.bias)
+        self.mod = nn.Embedding(2, c)
+        nn.init.zeros_(self.mod.weight)
+        self.tga = V2.TGABlock(c, heads, text_dim, "query") if tga else None
+        self.post = Inverted(c)
+        self.deg = nn.Sequential(Inverted(c), nn.Conv2d(c, c_lat, 1))
+        self.task = nn.Conv2d(c, c_lat, 1)
+
+    def forward(self, x, t, m):
+        scale, shift = self.film(t)[:, :, None, None].chunk(2, dim=1)
+        f = self.pre(x) * (1.0 + scale) + shift + self.mod(m)[:, :, None, None]
+        if self.tga is not None:
+            f = self.tga(f, t)
+        f = self.post(f)
+        return f, self.task(f) - self.deg(f)
+
+
+class Encoder(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        ch, lat = cfg["channels"], cfg["latents"]
+        # 1/4 -> 1/8 with an overlapping 3x3 stride-2 conv (no periodic texture)
+        self.stem = nn.Conv2d(3, ch[0], 3, stride=2, padding=1)
+        self.layers = nn.ModuleList([EncoderLayer(ch[i], lat[i], cfg["heads"][i], cfg["emb_dim"], tga=(i == 2))
+                                     for i in range(3)])
+        self.downs = nn.ModuleList([nn.Conv2d(ch[i], ch[i + 1], 3, stride=2, padding=1) for i in range(2)])
+
+    def forward(self, x, t, m):
+        """x: [N,3,h4,w4] in [0,1] (infrared replicated to 3 channels); t: [N,E]; m: [N] (1 infrared, 0 visible,
+        as in train_v2)."""
+        f = torch.relu(self.stem(x))
+        zs = []
+        for i, layer in enumerate(self.layers):
+            f, z = layer(f, t, m)
+            zs.append(z)
+            if i < 2:
+                f = self.downs[i](f)
+        return zs
+
+
+class FuseLatents(nn.Module):
+    """v2's prior (activity-weighted average of the two latents) plus a learned correction through a
+    zero-initialised 1x1 conv, without v2's cross-attention."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.mix = nn.Sequential(nn.Conv2d(2 * c, c, 1), nn.ReLU(), nn.Conv2d(c, c, 1))
+        nn.init.zeros_(self.mix[2].weight)
+        nn.init.zeros_(self.mix[2].bias)
+
+    def forward(self, zi, zv):
+        ai, av = zi.abs().mean(1, keepdim=True), zv.abs().mean(1, keepdim=True)
+        wi = ai / (ai + av + 1e-6)
+        return wi * zi + (1.0 - wi) * zv + self.mix(torch.cat([zi, zv], 1))
+
+
+class Decoder(nn.Module):
+    """Fused latents -> the four coefficient maps at 1/8 scale, zero-initialised to plain averaging."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        ch, lat = cfg["channels"], cfg["latents"]
+        self.inz = nn.ModuleList([nn.Conv2d(lat[i], ch[i], 1) for i in range(3)])
+        self.blocks = nn.ModuleList([Inverted(ch[i]) for i in range(3)])
+        self.ups = nn.ModuleList([V2.Up(ch[i + 1], ch[i]) for i in range(2)])
+        self.head = nn.Conv2d(ch[0], 4, 3, padding=1)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, zs):
+        x = self.blocks[2](self.inz[2](zs[2]))
+        for i in (1, 0):
+            x = self.blocks[i](self.ups[i](x, zs[i].shape[-2:]) + self.inz[i](zs[i]))
+        o = self.head(x)
+        # a_vis, a_ir start at 0.5 (averaging), offset at 0, chroma gain in (0, 2) starting at 1
+        return torch.cat([0.5 + o[:, 0:2], o[:, 2:3], 1.0 + torch.tanh(o[:, 3:4])], 1)
+
+
+def apply_coefficients(coef, ir_y, vis):
+    """The full-resolution kernel (the C# engine implements the same arithmetic).
+    coef [N,4,h8,w8]; ir_y [N,1,H,W]; vis [N,3,H,W] in [0,1] -> rgb, y, cbcr."""
+    up = F.interpolate(coef, size=ir_y.shape[-2:], mode="bilinear", align_corners=False)
+    vy, vc = V2.rgb_to_ycbcr(vis)
+    y = (up[:, 0:1] * vy + up[:, 1:2] * ir_y + up[:, 2:3]).clamp(0.0, 1.0)
+    cbcr = vc * up[:, 3:4]
+    return V2.ycbcr_to_rgb(y, cbcr).clamp(0.0, 1.0), y, cbcr
+
+
+class LUREsRT(nn.Module):
+    """Same training interface as LUREv2 (text / encoder / fuse), so train_v2.py trains either family."""
+
+    family = "lure-rt"
+
+    def __init__(self, cfg, vocab_size, n_tasks, mode="query"):
+        super().__init__()
+        if mode != "query":
+            raise ValueError("lure-rt uses the paper's text-query attention only")
+        self.cfg = dict(cfg)
+        self.mode = mode
+        self.text = TextEncoder(vocab_size, cfg["text_dim"], cfg["text_layers"], cfg["text_heads"], cfg["text_ff"],
+                                cfg["emb_dim"], n_tasks)
+        self.encoder_lowres = Encoder(cfg)
+        self.fusion = nn.ModuleList([FuseLatents(cfg["latents"][i]) for i in range(3)])
+        self.decoder = Decoder(cfg)
+
+    def encoder(self, x, t, m):
+        """Full-resolution [N,3,H,W] training crops -> latents (the graph receives the 1/4-scale frames instead)."""
+        return self.encoder_lowres(area_down(x), t, m)
+
+    def coefficients(self, zi, zv):
+        return self.decoder([self.fusion[i](zi[i], zv[i]) for i in range(3)])
+
+    def fuse(self, zi, zv, ir, vis):
+        return apply_coefficients(self.coefficients(zi, zv), ir[:, 0:1], vis)
+
+
+class CoefficientGraph(nn.Module):
+    """Exported graph: 1/4-scale frames + the two prompt embeddings -> coefficient maps [1,4,h8,w8]."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, infrared, visible, ir_embedding, vis_embedding):
+        x = torch.cat([infrared.expand(-1, 3, -1, -1), visible], 0)
+        t = torch.cat([ir_embedding, vis_embedding], 0)
+        mods = torch.tensor([1, 0], dtype=torch.long)  # infrared 1, visible 0 (train_v2)
+        zs = self.m.encoder_lowres(x, t, mods)
+        return self.m.coefficients([z[0:1] for z in zs], [z[1:2] for z in zs])
