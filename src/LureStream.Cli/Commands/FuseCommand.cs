@@ -263,9 +263,9 @@ public static class FuseCommand
         /// <summary>True when the detector decides at least one modality.</summary>
         public bool Auto { get; }
 
-        public bool UsesPrompts => _selection.Lure is not null;
+        public bool UsesPrompts => _selection.Prompted is not null;
 
-        public string Text(in PromptSelection s) => _selection.Lure?.PromptText(s) ?? s.Text ?? s.Condition.Key();
+        public string Text(in PromptSelection s) => _selection.Prompted?.PromptText(s) ?? s.Text ?? s.Condition.Key();
 
         public string Describe()
         {

@@ -50,11 +50,18 @@ public sealed class FusionOptions
     public int Height { get; set; } = 512;
     public double Fps { get; set; } = 25;
 
-    /// <summary>auto (LURE when a model bundle is found, classical otherwise), lure or classical.</summary>
+    /// <summary>
+    /// auto, lure, lure-rt or classical. auto: live input on a CPU provider gets lure-rt (real time), recorded input
+    /// and GPU providers get the full LURE; a family whose bundle is missing falls back to the next choice (lure-rt →
+    /// classical, LURE → lure-rt → classical), and the log says which and why.
+    /// </summary>
     public string Engine { get; set; } = "auto";
 
     /// <summary>LURE bundle directory (with manifest.json). Relative paths are resolved against the config file, then the repository.</summary>
     public string? Model { get; set; } = "models/lure-lite";
+
+    /// <summary>lure-rt bundle directory (family lure-rt), resolved like <see cref="Model"/>.</summary>
+    public string? RtModel { get; set; } = "models/lure-rt";
 
     /// <summary>Execution providers in priority order; the first that can be created wins.</summary>
     public List<ProviderOptions> Providers { get; set; } = new() { new ProviderOptions { Name = "cpu" } };

@@ -82,13 +82,20 @@ public static class OptionsLoader
     // Relative model and sink paths in a config file are relative to that file, as a user reading it expects.
     private static void ResolvePaths(LureStreamOptions options, string baseDir)
     {
-        if (options.Fusion.Model is { Length: > 0 } model && !Path.IsPathRooted(model))
+        options.Fusion.Model = RelativeTo(baseDir, options.Fusion.Model);
+        options.Fusion.RtModel = RelativeTo(baseDir, options.Fusion.RtModel);
+    }
+
+    private static string? RelativeTo(string baseDir, string? path)
+    {
+        if (path is { Length: > 0 } && !Path.IsPathRooted(path))
         {
-            string candidate = Path.GetFullPath(Path.Combine(baseDir, model));
+            string candidate = Path.GetFullPath(Path.Combine(baseDir, path));
             if (Directory.Exists(candidate))
             {
-                options.Fusion.Model = candidate;
+                return candidate;
             }
         }
+        return path;
     }
 }

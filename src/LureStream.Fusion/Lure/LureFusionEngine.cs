@@ -26,7 +26,7 @@ namespace LureStream.Fusion.Lure;
 /// alternating buffers make a missing rebind visible on the CPU provider too (the run would read the previous frame).</item>
 /// </list>
 /// </remarks>
-public sealed class LureFusionEngine : IFusionEngine
+public sealed class LureFusionEngine : IPromptedEngine
 {
     private const int Ir = 0;
     private const int Vis = 1;
@@ -172,7 +172,7 @@ public sealed class LureFusionEngine : IFusionEngine
     /// <summary>Host staging buffers, latents and bindings for one frame size.</summary>
     private sealed class FrameBuffers : IDisposable
     {
-        private readonly List<IDisposable> _owned = new();
+        private readonly OwnedOrtResources _owned = new();
         private readonly OrtValue[] _imageValues;
         private readonly OrtValue[] _embeddingValues;
         private readonly OrtValue _modalityValue;
@@ -284,30 +284,8 @@ public sealed class LureFusionEngine : IFusionEngine
             }
         }
 
-        private T Own<T>(T disposable) where T : IDisposable
-        {
-            _owned.Add(disposable);
-            return disposable;
-        }
+        private T Own<T>(T disposable) where T : IDisposable => _owned.Own(disposable);
 
-        public void Dispose()
-        {
-            // Bindings first, then the values they reference, then the device memory under those values.
-            for (int i = _owned.Count - 1; i >= 0; i--)
-            {
-                if (_owned[i] is OrtIoBinding)
-                {
-                    _owned[i].Dispose();
-                }
-            }
-            for (int i = _owned.Count - 1; i >= 0; i--)
-            {
-                if (_owned[i] is not OrtIoBinding)
-                {
-                    _owned[i].Dispose();
-                }
-            }
-            _owned.Clear();
-        }
+        public void Dispose() => _owned.Dispose();
     }
 }

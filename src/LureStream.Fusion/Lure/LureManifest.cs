@@ -12,9 +12,16 @@ public sealed class ModelBundleException : LureStreamException
     public ModelBundleException(string message, Exception inner) : base(message, inner) { }
 }
 
-/// <summary><c>manifest.json</c> of a LURE bundle (see DESIGN.md §3).</summary>
+/// <summary>
+/// <c>manifest.json</c> of a LURE bundle (see DESIGN.md §3 and docs/models.md). <see cref="Family"/> says which graphs
+/// it holds: <c>lure</c> (text encoder, image encoder, fusion decoder) or <c>lure-rt</c> (text encoder and the
+/// low-resolution coefficient network).
+/// </summary>
 public sealed class LureManifest
 {
+    public const string FamilyLure = "lure";
+    public const string FamilyRt = "lure-rt";
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -23,6 +30,12 @@ public sealed class LureManifest
 
     public string Name { get; init; } = "";
     public string Version { get; init; } = "";
+
+    /// <summary><c>lure</c> (the default, for bundles written before families existed) or <c>lure-rt</c>.</summary>
+    public string Family { get; init; } = FamilyLure;
+
+    /// <summary>lure-rt: the frames are area-averaged by this factor before the coefficient network.</summary>
+    public int InputScale { get; init; } = 4;
     public int Opset { get; init; }
     public Dictionary<string, GraphSpec> Graphs { get; init; } = new();
     public int SpatialMultiple { get; init; } = 8;
@@ -48,6 +61,12 @@ public sealed class LureManifest
     public const string TextEncoder = "text_encoder";
     public const string ImageEncoder = "image_encoder";
     public const string FusionDecoder = "fusion_decoder";
+    public const string Coefficients = "coefficients";
+
+    public bool IsRealTime => Family == FamilyRt;
+
+    /// <summary>The graphs a bundle of this family must hold.</summary>
+    public IReadOnlyList<string> RequiredGraphs => IsRealTime ? [TextEncoder, Coefficients] : [TextEncoder, ImageEncoder, FusionDecoder];
 
     public static LureManifest Load(string bundleDirectory)
     {
@@ -103,7 +122,11 @@ public sealed class LureManifest
     private void Validate(string path)
     {
         var problems = new List<string>();
-        foreach (var g in new[] { TextEncoder, ImageEncoder, FusionDecoder })
+        if (Family is not (FamilyLure or FamilyRt))
+        {
+            throw new ModelBundleException($"{path}: family '{Family}' is not one of {FamilyLure}, {FamilyRt}");
+        }
+        foreach (var g in RequiredGraphs)
         {
             if (!Graphs.TryGetValue(g, out var spec))
             {
@@ -122,9 +145,13 @@ public sealed class LureManifest
         {
             problems.Add("spatial_multiple must be in 1..256");
         }
-        if (LatentChannels.Length != 4)
+        if (!IsRealTime && LatentChannels.Length != 4)
         {
             problems.Add("latent_channels must list 4 scales");
+        }
+        if (IsRealTime && InputScale is < 1 or > 64)
+        {
+            problems.Add("input_scale must be in 1..64");
         }
         if (string.IsNullOrWhiteSpace(PseudoPrompt))
         {

@@ -7,53 +7,73 @@ using Serilog;
 namespace LureStream.Fusion.Lure;
 
 /// <summary>
-/// A loaded LURE bundle: manifest, tokenizer and the three ONNX Runtime sessions, each checked against the
-/// manifest's input/output names so a wrong graph fails at load time with a clear message, not mid-stream.
+/// A loaded LURE bundle: manifest, tokenizer and the ONNX Runtime sessions of its family (see
+/// <see cref="LureManifest.RequiredGraphs"/>), each checked against the manifest's input/output names so a wrong graph
+/// fails at load time with a clear message, not mid-stream.
 /// </summary>
 public sealed class LureModel : IDisposable
 {
-    private LureModel(LureManifest manifest, PromptTokenizer tokenizer, OnnxSession text, OnnxSession image, OnnxSession decoder)
+    private readonly Dictionary<string, OnnxSession> _sessions;
+
+    private LureModel(LureManifest manifest, PromptTokenizer tokenizer, Dictionary<string, OnnxSession> sessions)
     {
         Manifest = manifest;
         Tokenizer = tokenizer;
-        TextEncoder = text;
-        ImageEncoder = image;
-        FusionDecoder = decoder;
+        _sessions = sessions;
     }
 
     public LureManifest Manifest { get; }
     public PromptTokenizer Tokenizer { get; }
-    public OnnxSession TextEncoder { get; }
-    public OnnxSession ImageEncoder { get; }
-    public OnnxSession FusionDecoder { get; }
+    public OnnxSession TextEncoder => Graph(LureManifest.TextEncoder);
+    public OnnxSession ImageEncoder => Graph(LureManifest.ImageEncoder);
+    public OnnxSession FusionDecoder => Graph(LureManifest.FusionDecoder);
 
-    /// <summary>Providers the image encoder actually runs on (after any fallback), e.g. "CPUExecutionProvider".</summary>
-    public string Provider => string.Join("+", ImageEncoder.Providers);
+    /// <summary>lure-rt's low-resolution network.</summary>
+    public OnnxSession Coefficients => Graph(LureManifest.Coefficients);
+
+    /// <summary>The session that fuses images (image encoder, or lure-rt's coefficient network).</summary>
+    public OnnxSession ImageSession => Manifest.IsRealTime ? Coefficients : ImageEncoder;
+
+    /// <summary>Providers the image graphs actually run on (after any fallback), e.g. "CPUExecutionProvider".</summary>
+    public string Provider => string.Join("+", ImageSession.Providers);
+
+    private OnnxSession Graph(string name) => _sessions.TryGetValue(name, out var s)
+        ? s
+        : throw new ModelBundleException($"bundle {Manifest.Name} ({Manifest.Family}) has no graph {name}");
 
     public static LureModel Load(string bundleDirectory, IReadOnlyList<ProviderOptions>? providers = null, int threads = 0)
     {
         var manifest = LureManifest.Load(bundleDirectory);
         var tokenizer = manifest.CreateTokenizer();
         var providerList = providers ?? new[] { new ProviderOptions { Name = "cpu" } };
-        var sessions = new List<OnnxSession>(3);
+        var sessions = new Dictionary<string, OnnxSession>(3);
         try
         {
-            // The text encoder runs once per distinct prompt: the CPU is always good enough for it.
-            sessions.Add(Open(manifest, LureManifest.TextEncoder, ProviderSelection.ToSessionConfig(new[] { new ProviderOptions { Name = "cpu" } }, 1, "lure-text")));
-            sessions.Add(Open(manifest, LureManifest.ImageEncoder, ProviderSelection.ToSessionConfig(providerList, threads, "lure-image")));
-            sessions.Add(Open(manifest, LureManifest.FusionDecoder, ProviderSelection.ToSessionConfig(providerList, threads, "lure-fusion")));
+            foreach (string graph in manifest.RequiredGraphs)
+            {
+                // The text encoder runs once per distinct prompt: the CPU is always good enough for it.
+                var config = graph == LureManifest.TextEncoder
+                    ? ProviderSelection.ToSessionConfig(new[] { new ProviderOptions { Name = "cpu" } }, 1, "lure-text")
+                    : ProviderSelection.ToSessionConfig(providerList, threads, graph switch
+                    {
+                        LureManifest.ImageEncoder => "lure-image",
+                        LureManifest.FusionDecoder => "lure-fusion",
+                        _ => "lure-rt",
+                    });
+                sessions.Add(graph, Open(manifest, graph, config));
+            }
         }
         catch
         {
-            foreach (var s in sessions)
+            foreach (var s in sessions.Values)
             {
                 s.Dispose();
             }
             throw;
         }
-        var model = new LureModel(manifest, tokenizer, sessions[0], sessions[1], sessions[2]);
-        Log.ForContext("Stage", "model").Information("LURE bundle {Name} {Version} loaded from {Dir} on {Provider}",
-            manifest.Name, manifest.Version, manifest.Directory, model.Provider);
+        var model = new LureModel(manifest, tokenizer, sessions);
+        Log.ForContext("Stage", "model").Information("{Family} bundle {Name} {Version} loaded from {Dir} on {Provider}",
+            manifest.Family, manifest.Name, manifest.Version, manifest.Directory, model.Provider);
         return model;
     }
 
@@ -104,8 +124,9 @@ public sealed class LureModel : IDisposable
 
     public void Dispose()
     {
-        TextEncoder.Dispose();
-        ImageEncoder.Dispose();
-        FusionDecoder.Dispose();
+        foreach (var s in _sessions.Values)
+        {
+            s.Dispose();
+        }
     }
 }

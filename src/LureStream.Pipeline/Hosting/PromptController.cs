@@ -81,7 +81,7 @@ public sealed class PromptController : IPromptSource
     public void SetOverride(Modality modality, PromptSelection prompt)
     {
         prompt = prompt with { IsOverride = true };
-        if (prompt.Text is { } text && _engine.Lure is { } lure)
+        if (prompt.Text is { } text && _engine.Prompted is { } lure)
         {
             // Embed on the caller's (HTTP) thread: the fuse thread then only looks it up, and a prompt the
             // tokenizer rejects fails here, before anything changes.
@@ -129,7 +129,7 @@ public sealed class PromptController : IPromptSource
         var last = modality == Modality.Infrared ? _last.Infrared : _last.Visible;
         var current = pending ?? (last.IsOverride ? configured ?? (modality == Modality.Infrared ? _detected.Infrared : _detected.Visible) : last);
         var detected = modality == Modality.Infrared ? _detected.Infrared : _detected.Visible;
-        string? text = _engine.Lure?.PromptText(current);
+        string? text = _engine.Prompted?.PromptText(current);
         return new ModalityPromptStatus(current.Condition.Key(), text ?? current.Text, current.IsOverride,
             _tracker is null ? null : detected.Condition.Key());
     }
