@@ -77,13 +77,9 @@ def export_graphs(net, out, cfg):
     d = cfg["emb_dim"]
     lat = cfg["latents"]
     paths = {k: os.path.join(out, f"{k}.onnx") for k in ("text_encoder", "image_encoder", "fusion_decoder")}
-    ids = torch.tensor([[2] + list(range(5, 15)) + [3]], dtype=torch.long)
+    export_text_encoder(net, paths["text_encoder"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(M.TextGraph(net), (ids, torch.ones_like(ids)), paths["text_encoder"], opset_version=OPSET,
-                          input_names=["input_ids", "attention_mask"], output_names=["embedding", "task_logits"],
-                          dynamic_axes={"input_ids": {1: "seq"}, "attention_mask": {1: "seq"}},
-                          do_constant_folding=True)
         img = torch.randint(0, 255, (2, REF_H, REF_W, 3), dtype=torch.uint8)
         emb = torch.randn(2, d)
         mod = torch.tensor([1, 0], dtype=torch.long)
@@ -131,6 +127,28 @@ def graph_spec(cfg, n_tasks):
         "fusion_decoder": {"file": "fusion_decoder.onnx", "inputs": zs("ir_", 1) + zs("vis_", 1),
                            "outputs": [t("fused", "uint8", [1, "H", "W", 3])]},
     }
+
+
+def prompt_fields():
+    """The manifest's prompt contract, shared by every family: tasks, pseudo prompt, tokenizer."""
+    return {
+        "tasks": [{"id": i, "name": t["name"], "modality": t["modality"], "default_prompt": t["default_prompt"]}
+                  for i, t in enumerate(P.TASKS)],
+        "pseudo_prompt": P.PSEUDO_PROMPT,
+        "tokenizer": {"vocab": "vocab.txt", "type": "bert-wordpiece", "lowercase": True, "strip_accents": True,
+                      "max_length": MAX_LEN, "cls": "[CLS]", "sep": "[SEP]", "unk": "[UNK]", "pad": "[PAD]",
+                      "padding": "none needed (attention_mask covers [PAD] if used)"},
+    }
+
+
+def export_text_encoder(net, path):
+    ids = torch.tensor([[2] + list(range(5, 15)) + [3]], dtype=torch.long)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(M.TextGraph(net), (ids, torch.ones_like(ids)), path, opset_version=OPSET,
+                          input_names=["input_ids", "attention_mask"], output_names=["embedding", "task_logits"],
+                          dynamic_axes={"input_ids": {1: "seq"}, "attention_mask": {1: "seq"}},
+                          do_constant_folding=True)
 
 
 @torch.no_grad()
@@ -298,12 +316,7 @@ def main():
         "modality": {"visible": 0, "infrared": 1},
         "image_input": {"layout": "NHWC", "color": "RGB", "dtype": "uint8",
                         "infrared": "gray replicated to 3 channels", "normalisation": "x/255 inside the graph"},
-        "tasks": [{"id": i, "name": t["name"], "modality": t["modality"], "default_prompt": t["default_prompt"]}
-                  for i, t in enumerate(P.TASKS)],
-        "pseudo_prompt": P.PSEUDO_PROMPT,
-        "tokenizer": {"vocab": "vocab.txt", "type": "bert-wordpiece", "lowercase": True, "strip_accents": True,
-                      "max_length": MAX_LEN, "cls": "[CLS]", "sep": "[SEP]", "unk": "[UNK]", "pad": "[PAD]",
-                      "padding": "none needed (attention_mask covers [PAD] if used)"},
+        **prompt_fields(),
         "checkpoint": "lure-lite.pt",
         "reference": "reference/reference.json",
         "architecture": {"config": ck.get("config"), **{k: v for k, v in cfg.items()}},

@@ -160,7 +160,10 @@ public sealed class ParallelRows : IDisposable
             return;
         }
         _disposed = true;
-        _start.Release(_workers.Length);
+        if (_workers.Length > 0)
+        {
+            _start.Release(_workers.Length);
+        }
         foreach (var t in _workers)
         {
             t.Join();

@@ -23,25 +23,7 @@ public class LureBindingTests
 {
     private const int W = 40, H = 30; // not a multiple of 8: padding and cropping are exercised too
 
-    private static (Frame Ir, Frame Vis) Scene(int seed)
-    {
-        var ir = Frame.CreateUnpooled(W, H, PixelFormat.Gray8);
-        var vis = Frame.CreateUnpooled(W, H, PixelFormat.Rgb24);
-        var rng = new Random(seed);
-        int cx = rng.Next(W), cy = rng.Next(H), shift = rng.Next(256);
-        for (int y = 0; y < H; y++)
-        {
-            for (int x = 0; x < W; x++)
-            {
-                int d = Math.Abs(x - cx) + Math.Abs(y - cy);
-                ir.Pixels[y * W + x] = (byte)Math.Max(0, 255 - d * 9);
-                vis.Pixels[(y * W + x) * 3] = (byte)(x * 6 + shift);
-                vis.Pixels[(y * W + x) * 3 + 1] = (byte)(y * 8 + shift / 2);
-                vis.Pixels[(y * W + x) * 3 + 2] = (byte)rng.Next(256);
-            }
-        }
-        return (ir, vis);
-    }
+    private static (Frame Ir, Frame Vis) Scene(int seed) => Scenes.Pair(W, H, seed);
 
     private static readonly FusionPrompts[] Prompts =
     [
