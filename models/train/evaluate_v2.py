@@ -1,4 +1,4 @@
-"""Evaluate a LURE v2 checkpoint on the held-out split, per dataset, in eager PyTorch (no export needed):
+"""Evaluate a LURE v2 or lure-rt checkpoint (the family comes from the checkpoint) on the held-out split, per dataset, in eager PyTorch (no export needed):
 
   1. quality on clean held-out pairs, pseudo prompts: EN SD SF AG MI SCD Qabf SSIM CC of v2 and of plain averaging
      (the SSIM/CC ceiling in practice); fused PNGs are written so `lurestream eval` and the classical fuser can be
@@ -73,6 +73,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     net, ck = I.load(args.ckpt, args.vocab)
+    label = "rt" if ck["config"] == "rt" else "v2"
     tok = T.WordPieceTokenizer(args.vocab, max_length=32)
     pairs = D.load(args.data, "held_out")
     by_ds = {}
@@ -89,7 +90,7 @@ def main():
             t = time.time()
             fused = I.fuse(net, tok, ir, vis, P.PSEUDO_PROMPT, P.PSEUDO_PROMPT)
             ms_per_pair.append((time.time() - t) * 1000.0 * 640 * 512 / ir.size)
-            for kind, img in (("v2", fused), ("average", average(ir, vis))):
+            for kind, img in ((label, fused), ("average", average(ir, vis))):
                 path = os.path.join(args.out, kind, ds, os.path.splitext(p.name)[0] + ".png")
                 common.save_png(img, path)
             for kind, img in (("ir", np.repeat(ir[:, :, None], 3, 2)), ("vis", vis)):
@@ -97,7 +98,7 @@ def main():
             rows_v2.append(score(ir, vis, fused))
             rows_avg.append(score(ir, vis, average(ir, vis)))
             chroma_err.append(float(np.abs(chroma(fused) - chroma(vis)).mean()))
-        quality[ds] = {"pairs": len(sel), "v2": mean(rows_v2), "average": mean(rows_avg)}
+        quality[ds] = {"pairs": len(sel), label: mean(rows_v2), "average": mean(rows_avg)}
         clean = [p for p in ps if p.condition == "clean"]
         for j, p in enumerate(clean[:args.gate_limit] if args.gate_limit else clean):
             ir3 = np.repeat(p.ir[:, :, None], 3, 2)
@@ -125,18 +126,18 @@ def main():
               "ms_per_640x512_pair_eager": float(np.median(ms_per_pair)) if ms_per_pair else None,
               "gate": summary, "gate_rows": gate}
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "v2-eval.json"), "w") as f:
+    with open(os.path.join(args.out, f"{label}-eval.json"), "w") as f:
         json.dump(result, f, indent=1)
     lines = [f"checkpoint step {ck['step']} ({ck['elapsed'] / 3600:.2f} h)", "",
              "| dataset | method | pairs | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 3) + "|"]
     for ds, q in quality.items():
-        for m in ("v2", "average"):
+        for m in (label, "average"):
             lines.append(f"| {ds} | {m} | {q['pairs']} | " + " | ".join(f"{q[m][k]:.3f}" for k in KEYS) + " |")
     lines += ["", "| task (vis+ir) | pairs | task prompt wins SSIM and Qabf | gate (>= 80 %) |", "|---|---|---|---|"]
     for task, s in summary.items():
         lines.append(f"| {task} | {s['pairs']} | {s['task_wins_both']} ({100 * s['fraction']:.0f} %) | {'pass' if s['passes'] else 'fail'} |")
     lines.append(f"\nfused chroma vs visible chroma: {result['chroma_mean_abs_levels']:.2f} levels mean abs")
-    with open(os.path.join(args.out, "v2-eval.md"), "w") as f:
+    with open(os.path.join(args.out, f"{label}-eval.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 

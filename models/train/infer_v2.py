@@ -1,4 +1,4 @@
-"""Fuse one IR/VIS pair with a v2 checkpoint in eager PyTorch and write a labelled sheet (IR | VIS | fused per prompt
+"""Fuse one IR/VIS pair with a v2 or lure-rt checkpoint in eager PyTorch and write a labelled sheet (IR | VIS | fused per prompt
 pair), for looking at training progress before an export exists.
 
   /usr/bin/python3 models/train/infer_v2.py --ir IR.png --vis VIS.png --out sheet.png [--ckpt runs_v2/last.pt]
@@ -13,6 +13,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
+import model_rt as R  # noqa: E402
 import model_v2 as M  # noqa: E402
 import prompts as P  # noqa: E402
 import tokenizer as T  # noqa: E402
@@ -23,7 +24,10 @@ def load(ckpt, vocab):
     if not os.path.isfile(ckpt):
         raise UserError(f"checkpoint not found: {ckpt}")
     ck = torch.load(ckpt, map_location="cpu")
-    net = M.LUREv2(M.CONFIGS[ck["config"]], len(T.load_vocab(vocab)), len(P.TASKS), ck["tga"])
+    if ck["config"] in R.CONFIGS:  # lure-rt checkpoints train with the same script and interface
+        net = R.LUREsRT(R.CONFIGS[ck["config"]], len(T.load_vocab(vocab)), len(P.TASKS))
+    else:
+        net = M.LUREv2(M.CONFIGS[ck["config"]], len(T.load_vocab(vocab)), len(P.TASKS), ck["tga"])
     net.load_state_dict(ck["model"])
     net.eval()
     return net, ck

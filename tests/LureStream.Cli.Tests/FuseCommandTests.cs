@@ -178,7 +178,7 @@ public sealed class FuseCommandTests
             "--out", Path.Combine(_data.NewDir("child"), "f.png"), "--engine", "warp");
         _log.WriteLine(r.ToString());
         Assert.Equal(1, r.ExitCode);
-        Assert.Equal("lurestream: unknown engine 'warp': use auto, lure or classical", r.StdErr.Trim());
+        Assert.Equal("lurestream: unknown engine 'warp': use auto, lure, lure-rt or classical", r.StdErr.Trim());
     }
 
     [Fact]

@@ -21,9 +21,9 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var engine = new Option<string>("--engine") { Description = "lure or classical (auto: lure when the bundle is present).", DefaultValueFactory = _ => "auto" };
-        engine.AcceptOnlyFromAmong("auto", "lure", "classical");
-        var model = new Option<string?>("--model") { Description = "LURE bundle directory (default models/lure-lite)." };
+        var engine = new Option<string>("--engine") { Description = "auto (lure when its bundle is present), lure, lure-rt or classical.", DefaultValueFactory = _ => "auto" };
+        engine.AcceptOnlyFromAmong(OptionsValidator.Engines);
+        var model = new Option<string?>("--model") { Description = "Bundle directory of the engine (default models/lure-lite, or models/lure-rt with --engine lure-rt)." };
         var size = new Option<string>("--size") { Description = "Frame size WxH.", DefaultValueFactory = _ => "640x512" };
         var frames = new Option<int>("--frames") { Description = "Frames through the pipeline.", DefaultValueFactory = _ => 200 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = default).", DefaultValueFactory = _ => 0 };
@@ -43,7 +43,7 @@ public static class BenchCommand
             var fusion = new FusionOptions { Width = w, Height = h, Engine = p.GetValue(engine)!, Threads = p.GetValue(threads) };
             if (p.GetValue(model) is { } m)
             {
-                fusion.Model = m;
+                fusion.SetBundle(m);
             }
             var result = await PipelineBenchmark.RunAsync(fusion, n, ct);
             if (p.GetValue(json))

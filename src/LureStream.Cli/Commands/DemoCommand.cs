@@ -15,8 +15,8 @@ public static class DemoCommand
     {
         var seconds = new Option<double>("--seconds") { Description = "How long to run.", DefaultValueFactory = _ => 10 };
         var outDir = new Option<string>("--out") { Description = "Output directory for fused.mkv.", DefaultValueFactory = _ => "out" };
-        var engine = new Option<string>("--engine") { Description = "auto (LURE when the bundle is present and a GPU provider runs it; live CPU-only input gets the classical engine), lure or classical.", DefaultValueFactory = _ => "auto" };
-        engine.AcceptOnlyFromAmong("auto", "lure", "classical");
+        var engine = new Option<string>("--engine") { Description = "auto (live input on a CPU: lure-rt; recorded input or a GPU: lure; a missing bundle falls back to the next), lure, lure-rt or classical.", DefaultValueFactory = _ => "auto" };
+        engine.AcceptOnlyFromAmong(OptionsValidator.Engines);
         var rtspPort = new Option<int>("--rtsp-port") { Description = "RTSP port (0 disables the RTSP output).", DefaultValueFactory = _ => 8554 };
         var controlUrl = new Option<string>("--control-url") { Description = "Control API and web console ('none' disables).", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
         var command = new Command("demo", "Fuse a synthetic IR/visible scene for a few seconds: writes OUT/fused.mkv and serves rtsp://127.0.0.1:8554/fused meanwhile.")
@@ -35,6 +35,10 @@ public static class DemoCommand
             if (options.Fusion.Model is { } model && !Path.IsPathRooted(model))
             {
                 options.Fusion.Model = LureStreamPaths.Resolve(model);
+            }
+            if (options.Fusion.RtModel is { } rtModel && !Path.IsPathRooted(rtModel))
+            {
+                options.Fusion.RtModel = LureStreamPaths.Resolve(rtModel);
             }
             foreach (var sink in options.Sinks)
             {

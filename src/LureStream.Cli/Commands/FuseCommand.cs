@@ -24,7 +24,7 @@ public static class FuseCommand
         var ir = new Option<string>("--ir") { HelpName = "PATH", Description = "Infrared image, or a folder of them.", Required = true };
         var vis = new Option<string>("--vis") { HelpName = "PATH", Description = "Visible image, or a folder of them (names matched to --ir by base name).", Required = true };
         var output = new Option<string>("--out") { HelpName = "PATH", Description = "Output PNG file (one pair) or folder (folders: OUT/<name>.png).", Required = true };
-        var engine = new Option<string>("--engine") { HelpName = "ENGINE", Description = "auto (LURE when a model bundle is present, classical otherwise), lure or classical.", DefaultValueFactory = _ => "auto" };
+        var engine = new Option<string>("--engine") { HelpName = "ENGINE", Description = "auto (LURE when a model bundle is present, classical otherwise), lure, lure-rt or classical.", DefaultValueFactory = _ => "auto" };
         var model = new Option<string?>("--model") { HelpName = "DIR", Description = "LURE bundle directory (default: models/lure-lite)." };
         var irPrompt = new Option<string?>("--ir-prompt") { HelpName = "TEXT", Description = "Free-text prompt for the infrared image (wins over conditions)." };
         var visPrompt = new Option<string?>("--vis-prompt") { HelpName = "TEXT", Description = "Free-text prompt for the visible image (wins over conditions)." };
@@ -75,9 +75,9 @@ public static class FuseCommand
     internal static int Run(FuseSettings s, CancellationToken ct)
     {
         string engineName = s.Engine.Trim().ToLowerInvariant();
-        if (engineName is not ("auto" or "lure" or "classical"))
+        if (Array.IndexOf(OptionsValidator.Engines, engineName) < 0)
         {
-            throw new LureStreamException($"unknown engine '{s.Engine}': use auto, lure or classical");
+            throw new LureStreamException($"unknown engine '{s.Engine}': use {string.Join(", ", OptionsValidator.Engines.SkipLast(1))} or {OptionsValidator.Engines[^1]}");
         }
         (int Width, int Height)? size = s.Size is { Length: > 0 } text ? ImageFiles.ParseSize(text) : null;
         var irFixed = FixedSelection(Modality.Infrared, s.IrCondition, s.IrPrompt);
@@ -111,7 +111,7 @@ public static class FuseCommand
         var options = new FusionOptions { Engine = engineName };
         if (s.Model is { Length: > 0 } m)
         {
-            options.Model = m;
+            options.SetBundle(m);
         }
         using EngineSelection selection = FusionEngineFactory.Create(options);
         var prompts = new PromptPlan(selection, irFixed, visFixed, s.Auto);

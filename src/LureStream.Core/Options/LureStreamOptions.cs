@@ -63,6 +63,19 @@ public sealed class FusionOptions
     /// <summary>lure-rt bundle directory (family lure-rt), resolved like <see cref="Model"/>.</summary>
     public string? RtModel { get; set; } = "models/lure-rt";
 
+    /// <summary>A command's <c>--model</c>: the bundle of the engine asked for (lure-rt's with engine lure-rt).</summary>
+    public void SetBundle(string directory)
+    {
+        if (Engine == "lure-rt")
+        {
+            RtModel = directory;
+        }
+        else
+        {
+            Model = directory;
+        }
+    }
+
     /// <summary>Execution providers in priority order; the first that can be created wins.</summary>
     public List<ProviderOptions> Providers { get; set; } = new() { new ProviderOptions { Name = "cpu" } };
 

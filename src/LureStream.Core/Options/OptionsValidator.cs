@@ -3,7 +3,8 @@ namespace LureStream.Core.Options;
 /// <summary>Checks a loaded config; each problem is reported as "key.path: what is wrong".</summary>
 public static class OptionsValidator
 {
-    private static readonly string[] Engines = { "auto", "lure", "lure-rt", "classical" };
+    /// <summary>The values of <c>fusion.engine</c> (and of the commands' <c>--engine</c>).</summary>
+    public static readonly string[] Engines = { "auto", "lure", "lure-rt", "classical" };
     private static readonly string[] Modes = { "auto", "live", "lossless" };
     private static readonly string[] Providers = { "tensorrt", "cuda", "cpu" };
     private static readonly string[] SinkTypes = { "file", "png", "rtsp", "null" };
