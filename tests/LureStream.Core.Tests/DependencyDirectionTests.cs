@@ -17,7 +17,8 @@ public class DependencyDirectionTests
         ["LureStream.Onnx"] = ["LureStream.Core"],
         ["LureStream.Fusion"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx"],
         ["LureStream.Pipeline"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Fusion"],
-        ["LureStream.Cli"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Fusion", "LureStream.Pipeline"],
+        ["LureStream.Benchmarks"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Fusion", "LureStream.Pipeline"],
+        ["LureStream.Cli"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Fusion", "LureStream.Pipeline", "LureStream.Benchmarks"],
     };
 
     private static string RepoRoot()

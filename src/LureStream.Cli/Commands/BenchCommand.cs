@@ -7,7 +7,7 @@ using LureStream.Fusion.Conditions;
 using LureStream.Fusion.Lure;
 using LureStream.Fusion.Text;
 using LureStream.Onnx;
-using LureStream.Pipeline.Hosting;
+using LureStream.Benchmarks;
 
 namespace LureStream.Cli.Commands;
 

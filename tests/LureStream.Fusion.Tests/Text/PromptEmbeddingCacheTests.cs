@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using LureStream.Core;
 using LureStream.Fusion.Text;
 using Xunit;
-using V = LureStream.Fusion.Tests.Text.BertTestVocabulary;
+using V = LureStream.TestSupport.BertTestVocabulary;
 
 namespace LureStream.Fusion.Tests.Text;
 
@@ -458,38 +458,5 @@ public sealed class PromptEmbeddingCacheTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new PromptEmbeddingCache(Tokenizer, embedder, new PromptEmbeddingCacheOptions { Capacity = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new PromptEmbeddingCache(Tokenizer, embedder, new PromptEmbeddingCacheOptions { MaxTokens = 2 }));
         Assert.Throws<LureStreamException>(() => new PromptEmbeddingCache(Tokenizer, new CountingEmbedder(0)));
-    }
-
-    [Fact]
-    public void BenchmarkReportsCachedAgainstRecomputed()
-    {
-        var embedder = new SlowEmbedder();
-        var output = new StringWriter();
-        PromptCacheBenchmarkResult result = PromptCacheBenchmark.Run(Tokenizer, embedder, output, iterations: 50);
-
-        Assert.Equal(PromptCacheBenchmark.DefaultPrompts.Count, result.Prompts);
-        Assert.Equal(50, result.RecomputedIterations);
-        Assert.True(result.CachedIterations >= 100_000);
-        Assert.True(result.RecomputedMicroseconds > 0);
-        Assert.True(result.CachedMicroseconds > 0);
-        Assert.True(result.Speedup > 1, $"speedup {result.Speedup}");
-        Assert.True(result.CachedAllocatedBytesPerLookup < 1, $"{result.CachedAllocatedBytesPerLookup} B/lookup"); // tiered JIT may allocate once
-        Assert.Contains("ratio recomputed/cached", output.ToString());
-    }
-
-    /// <summary>An encoder that takes about 200 µs, like a small text encoder would.</summary>
-    private sealed class SlowEmbedder : ITextEmbedder
-    {
-        public int Dimension => 16;
-
-        public void Embed(ReadOnlySpan<long> inputIds, ReadOnlySpan<long> attentionMask, Span<float> embedding)
-        {
-            long until = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency / 5000;
-            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
-            {
-            }
-
-            CountingEmbedder.Expected(inputIds, attentionMask, embedding);
-        }
     }
 }

@@ -2,13 +2,13 @@ using System.Text;
 using LureStream.Core;
 using LureStream.Fusion.Text;
 using Xunit;
-using V = LureStream.Fusion.Tests.Text.BertTestVocabulary;
+using V = LureStream.TestSupport.BertTestVocabulary;
 
 namespace LureStream.Fusion.Tests.Text;
 
 /// <summary>
 /// Expected ids are worked out by hand from the reference BERT algorithm (Google's tokenization.py,
-/// do_lower_case=True unless stated) against <see cref="BertTestVocabulary"/>; the comments give
+/// do_lower_case=True unless stated) against <see cref="LureStream.TestSupport.BertTestVocabulary"/>; the comments give
 /// the derivation.
 /// </summary>
 public sealed class PromptTokenizerTests

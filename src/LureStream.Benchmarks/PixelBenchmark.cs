@@ -3,10 +3,11 @@ using System.Globalization;
 using LureStream.Core.Frames;
 using LureStream.Fusion.Classical;
 using LureStream.Fusion.Registration;
+using LureStream.Media.Stills;
 using LureStream.Media.Synthetic;
 using OpenCvSharp;
 
-namespace LureStream.Fusion;
+namespace LureStream.Benchmarks;
 
 /// <summary>One piece of per-frame pixel work timed both ways in the same run.</summary>
 public sealed record PixelBenchRow(string Work, string Ours, string OpenCv, double OursMs, double OpenCvMs, double OpenCv1ThreadMs,
@@ -28,7 +29,7 @@ public static class PixelBenchmark
 {
     public static IReadOnlyList<PixelBenchRow> Run(int width, int height, int iterations, int rounds = 5)
     {
-        Media.Stills.OpenCvRuntime.EnsureLoaded();
+        OpenCvRuntime.EnsureLoaded();
         var rows = new List<PixelBenchRow>();
         int threads = Cv2.GetNumThreads();
         var rnd = new Random(3);

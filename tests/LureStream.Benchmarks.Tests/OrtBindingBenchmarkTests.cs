@@ -1,7 +1,7 @@
 using Xunit;
 using Xunit.Abstractions;
 
-namespace LureStream.Onnx.Tests;
+namespace LureStream.Benchmarks.Tests;
 
 [Collection(AllocationCollection.Name)]
 public class BenchmarkTests(ITestOutputHelper output)
@@ -17,17 +17,5 @@ public class BenchmarkTests(ITestOutputHelper output)
         Assert.Contains(r.Cases, c => c.Path == OrtBindingBenchmark.LurePath && c.Model == "conv10m");
         Assert.True(r.SteadyStateAllocationFree, text.ToString());
         Assert.Contains("ratio", text.ToString());
-    }
-
-    [Fact]
-    public void TheBuiltConvMatchesTheNaiveConvolution()
-    {
-        const int c = 3, h = 6, w = 9;
-        var (weights, bias) = Models.ConvWeights(c);
-        using var s = OnnxSession.Create(OnnxModelBuilder.Conv3x3(c, h, w, weights, bias), Models.Cpu, "conv");
-        var x = Models.Ramp(c * h * w, 0.7f);
-        using var vx = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(x, [1, c, h, w]);
-        using var y = s.Run(["X"], [vx], ["Y"]);
-        Reference.AssertClose(Reference.Conv3x3(x, c, h, w, weights, bias), y[0].GetTensorDataAsSpan<float>());
     }
 }

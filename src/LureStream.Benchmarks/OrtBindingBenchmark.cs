@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using LureStream.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
-namespace LureStream.Onnx;
+namespace LureStream.Benchmarks;
 
 /// <summary>One measured call path on one model, against the bare <c>InferenceSession.Run</c> on the same model.</summary>
 /// <param name="Model">"identity" or "conv10m".</param>

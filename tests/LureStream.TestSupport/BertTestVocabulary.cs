@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Tests.Text;
+namespace LureStream.TestSupport;
 
 /// <summary>
 /// A BERT-style vocabulary laid out like <c>bert-base-uncased</c>'s vocab.txt: [PAD] at 0,
@@ -6,7 +6,7 @@ namespace LureStream.Fusion.Tests.Text;
 /// from 999, then whole words and <c>##</c> continuation pieces. Entries not listed are
 /// [unusedN] filler lines, so ids equal line indices exactly as in the real file.
 /// </summary>
-internal static class BertTestVocabulary
+public static class BertTestVocabulary
 {
     public const int Pad = 0;
     public const int Unk = 100;

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using LureStream.Fusion.Text;
 
-namespace LureStream.Fusion.Text;
+namespace LureStream.Benchmarks;
 
 /// <summary>Result of <see cref="PromptCacheBenchmark.Run"/>; times are per prompt lookup.</summary>
 /// <param name="Prompts">How many distinct prompts were cycled through.</param>

@@ -5,8 +5,10 @@ using LureStream.Core.Media;
 using LureStream.Core.Options;
 using LureStream.Fusion;
 using LureStream.Media.Sources;
+using LureStream.Pipeline;
+using LureStream.Pipeline.Hosting;
 
-namespace LureStream.Pipeline.Hosting;
+namespace LureStream.Benchmarks;
 
 /// <summary>Figures of one benchmark run; every ratio is between measurements taken in the same process and run.</summary>
 public sealed record PipelineBenchmarkResult(
