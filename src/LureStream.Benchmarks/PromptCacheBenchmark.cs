@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using LureStream.Fusion.Text;
+using LureStream.Prompts.Text;
 
 namespace LureStream.Benchmarks;
 

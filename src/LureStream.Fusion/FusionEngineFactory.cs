@@ -3,7 +3,7 @@ using LureStream.Core.Fusion;
 using LureStream.Core.Options;
 using LureStream.Fusion.Classical;
 using LureStream.Fusion.Lure;
-using LureStream.Fusion.Text;
+using LureStream.Prompts.Text;
 using LureStream.Onnx;
 using Serilog;
 

@@ -1,4 +1,4 @@
-using LureStream.Fusion.Text;
+using LureStream.Prompts.Text;
 using LureStream.TestSupport;
 using Xunit;
 

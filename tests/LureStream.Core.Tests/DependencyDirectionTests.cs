@@ -15,10 +15,11 @@ public class DependencyDirectionTests
         ["LureStream.Core"] = [],
         ["LureStream.Media"] = ["LureStream.Core"],
         ["LureStream.Onnx"] = ["LureStream.Core"],
-        ["LureStream.Fusion"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx"],
-        ["LureStream.Pipeline"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Fusion"],
-        ["LureStream.Benchmarks"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Fusion", "LureStream.Pipeline"],
-        ["LureStream.Cli"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Fusion", "LureStream.Pipeline", "LureStream.Benchmarks"],
+        ["LureStream.Prompts"] = ["LureStream.Core"],
+        ["LureStream.Fusion"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts"],
+        ["LureStream.Pipeline"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Fusion"],
+        ["LureStream.Benchmarks"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Fusion", "LureStream.Pipeline"],
+        ["LureStream.Cli"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Fusion", "LureStream.Pipeline", "LureStream.Benchmarks"],
     };
 
     private static string RepoRoot()

@@ -5,7 +5,7 @@ using LureStream.Core.Options;
 using LureStream.Fusion;
 using LureStream.Fusion.Conditions;
 using LureStream.Fusion.Lure;
-using LureStream.Fusion.Text;
+using LureStream.Prompts.Text;
 using LureStream.Onnx;
 using LureStream.Benchmarks;
 

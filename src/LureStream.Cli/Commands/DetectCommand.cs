@@ -5,7 +5,7 @@ using System.Text.Json;
 using LureStream.Core;
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
-using LureStream.Fusion.Conditions;
+using LureStream.Prompts.Conditions;
 using LureStream.Fusion.Lure;
 using Serilog;
 

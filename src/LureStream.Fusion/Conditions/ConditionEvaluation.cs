@@ -1,6 +1,7 @@
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Media.Synthetic;
+using LureStream.Prompts.Conditions;
 
 namespace LureStream.Fusion.Conditions;
 

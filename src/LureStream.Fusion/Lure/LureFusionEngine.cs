@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
-using LureStream.Fusion.Text;
+using LureStream.Prompts.Text;
 using LureStream.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;

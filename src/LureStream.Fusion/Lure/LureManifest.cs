@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LureStream.Core;
 using LureStream.Core.Fusion;
+using LureStream.Prompts.Text;
 
 namespace LureStream.Fusion.Lure;
 
@@ -35,9 +36,9 @@ public sealed class LureManifest
 
     /// <summary>The bundle's prompt tokenizer (vocabulary and casing from <see cref="Tokenizer"/>); needs no ONNX Runtime.</summary>
     /// <exception cref="LureStreamException">The vocabulary is missing or unusable.</exception>
-    public Text.PromptTokenizer CreateTokenizer() => Text.PromptTokenizer.FromVocabFile(
+    public PromptTokenizer CreateTokenizer() => PromptTokenizer.FromVocabFile(
         System.IO.Path.Combine(Directory, Tokenizer.Vocab),
-        new Text.PromptTokenizerOptions { Lowercase = Tokenizer.Lowercase, StripAccents = Tokenizer.StripAccents });
+        new PromptTokenizerOptions { Lowercase = Tokenizer.Lowercase, StripAccents = Tokenizer.StripAccents });
     public string? Reference { get; init; }
     public JsonElement? Metrics { get; init; }
     public JsonElement? Training { get; init; }

@@ -1,5 +1,5 @@
 using LureStream.Core.Options;
-using LureStream.Fusion.Text;
+using LureStream.Prompts.Text;
 using LureStream.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Serilog;

@@ -1,5 +1,5 @@
-using LureStream.Fusion.Text;
 using LureStream.Onnx;
+using LureStream.Prompts.Text;
 using Microsoft.ML.OnnxRuntime;
 
 namespace LureStream.Fusion.Lure;

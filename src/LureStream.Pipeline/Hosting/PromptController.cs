@@ -3,7 +3,7 @@ using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Core.Options;
 using LureStream.Fusion;
-using LureStream.Fusion.Conditions;
+using LureStream.Prompts.Conditions;
 using LureStream.Pipeline.Control;
 using LureStream.Pipeline.Stages;
 using Serilog;

@@ -1,10 +1,10 @@
 using System.Text;
 using LureStream.Core;
-using LureStream.Fusion.Text;
+using LureStream.Prompts.Text;
 using Xunit;
 using V = LureStream.TestSupport.BertTestVocabulary;
 
-namespace LureStream.Fusion.Tests.Text;
+namespace LureStream.Prompts.Tests.Text;
 
 /// <summary>
 /// Expected ids are worked out by hand from the reference BERT algorithm (Google's tokenization.py,

@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 using LureStream.Core;
-using LureStream.Fusion.Text;
+using LureStream.Prompts.Text;
 using Xunit;
 using V = LureStream.TestSupport.BertTestVocabulary;
 
-namespace LureStream.Fusion.Tests.Text;
+namespace LureStream.Prompts.Tests.Text;
 
 /// <summary>
 /// A deterministic stand-in for the text encoder: the embedding is a function of the ids, and

@@ -1,6 +1,6 @@
 using LureStream.Core.Frames;
 
-namespace LureStream.Fusion.Conditions;
+namespace LureStream.Prompts.Conditions;
 
 /// <summary>
 /// Cheap global statistics of one frame that reveal its degradation. Computed on a subsampled grid (every

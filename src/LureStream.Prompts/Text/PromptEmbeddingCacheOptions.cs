@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Text;
+namespace LureStream.Prompts.Text;
 
 /// <summary>Settings of <see cref="PromptEmbeddingCache"/>.</summary>
 public sealed record PromptEmbeddingCacheOptions

@@ -1,7 +1,7 @@
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 
-namespace LureStream.Fusion.Conditions;
+namespace LureStream.Prompts.Conditions;
 
 /// <summary>What the detector decided for one frame, and why.</summary>
 public readonly record struct ConditionEstimate(DegradationCondition Condition, ImageStatistics Statistics)
@@ -12,7 +12,7 @@ public readonly record struct ConditionEstimate(DegradationCondition Condition, 
 /// <summary>
 /// Decision thresholds of <see cref="ConditionDetector"/> (0–255 intensity scale unless noted). Defaults were tuned on
 /// synthetic frames (<c>LureStream.Media.Synthetic</c>, tuning seeds 1–8, strengths 0.35–1, sensor noise 0.2–1.5 % σ)
-/// and checked on held-out seeds by <see cref="ConditionEvaluation"/>.
+/// and checked on held-out seeds by <c>ConditionEvaluation</c>.
 /// </summary>
 public sealed record ConditionThresholds
 {

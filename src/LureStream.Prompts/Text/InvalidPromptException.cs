@@ -1,6 +1,6 @@
 using LureStream.Core;
 
-namespace LureStream.Fusion.Text;
+namespace LureStream.Prompts.Text;
 
 /// <summary>A prompt that cannot be used: empty, blank, too long, or without any token.</summary>
 public sealed class InvalidPromptException : LureStreamException

@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Text;
+namespace LureStream.Prompts.Text;
 
 /// <summary>
 /// Settings of <see cref="PromptTokenizer"/>. The defaults are those of the reference

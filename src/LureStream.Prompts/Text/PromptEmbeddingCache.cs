@@ -1,7 +1,7 @@
 using System.Buffers;
 using LureStream.Core;
 
-namespace LureStream.Fusion.Text;
+namespace LureStream.Prompts.Text;
 
 /// <summary>
 /// Prompt text → text-encoder embedding, computed once per distinct prompt. Keys are normalised

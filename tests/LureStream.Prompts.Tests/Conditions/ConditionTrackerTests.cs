@@ -1,11 +1,11 @@
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
-using LureStream.Fusion.Conditions;
+using LureStream.Prompts.Conditions;
 using LureStream.Media.Synthetic;
 using LureStream.TestSupport;
 using Xunit;
 
-namespace LureStream.Fusion.Tests.Conditions;
+namespace LureStream.Prompts.Tests.Conditions;
 
 public class ConditionTrackerTests
 {

@@ -1,7 +1,7 @@
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 
-namespace LureStream.Fusion.Conditions;
+namespace LureStream.Prompts.Conditions;
 
 /// <summary>Hysteresis settings of <see cref="ConditionTracker"/>.</summary>
 public sealed record ConditionTrackerOptions

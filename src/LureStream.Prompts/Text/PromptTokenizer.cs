@@ -2,7 +2,7 @@ using System.Text;
 using LureStream.Core;
 using Microsoft.ML.Tokenizers;
 
-namespace LureStream.Fusion.Text;
+namespace LureStream.Prompts.Text;
 
 /// <summary>
 /// The prompt tokenizer: <c>Microsoft.ML.Tokenizers</c>' <see cref="BertTokenizer"/> over a standard BERT

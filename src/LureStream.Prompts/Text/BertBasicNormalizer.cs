@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.ML.Tokenizers;
 
-namespace LureStream.Fusion.Text;
+namespace LureStream.Prompts.Text;
 
 /// <summary>
 /// The basic tokenization of the reference BERT tokenizer (Google's <c>tokenization.BasicTokenizer</c>,

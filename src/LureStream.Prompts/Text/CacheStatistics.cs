@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Text;
+namespace LureStream.Prompts.Text;
 
 /// <summary>
 /// A consistent snapshot of <see cref="PromptEmbeddingCache"/> counters, for metrics.

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using LureStream.Fusion.Text;
+using LureStream.Prompts.Text;
 using Xunit;
 
-namespace LureStream.Fusion.Tests.Text;
+namespace LureStream.Prompts.Tests.Text;
 
 /// <summary>
 /// The C# prompt tokenizer against the training tokenizer (models/train/tokenizer.py): every case of
@@ -14,7 +14,7 @@ public sealed class TokenizerParityTests
 {
     private static readonly string Root = FindRoot();
     private static readonly JsonElement Fixture = JsonDocument.Parse(
-        File.ReadAllText(Path.Combine(Root, "tests", "LureStream.Fusion.Tests", "Text", "Fixtures", "tokenizer_parity.json"))).RootElement;
+        File.ReadAllText(Path.Combine(Root, "tests", "LureStream.Prompts.Tests", "Text", "Fixtures", "tokenizer_parity.json"))).RootElement;
 
     public static TheoryData<string> Groups() => new() { "special", "accents", "cjk", "punctuation", "whitespace", "long", "prompts" };
 

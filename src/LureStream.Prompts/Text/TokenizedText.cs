@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Text;
+namespace LureStream.Prompts.Text;
 
 /// <summary>
 /// The model input for one text: token ids ([CLS] … [SEP], then [PAD] when padded) and the

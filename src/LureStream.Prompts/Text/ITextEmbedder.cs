@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Text;
+namespace LureStream.Prompts.Text;
 
 /// <summary>
 /// A text encoder: token ids and attention mask (as produced by <see cref="PromptTokenizer"/>)
