@@ -17,9 +17,10 @@ public class DependencyDirectionTests
         ["LureStream.Onnx"] = ["LureStream.Core"],
         ["LureStream.Prompts"] = ["LureStream.Core"],
         ["LureStream.Fusion"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts"],
+        ["LureStream.Evaluation"] = ["LureStream.Core", "LureStream.Media", "LureStream.Prompts"],
         ["LureStream.Pipeline"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Fusion"],
         ["LureStream.Benchmarks"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Fusion", "LureStream.Pipeline"],
-        ["LureStream.Cli"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Fusion", "LureStream.Pipeline", "LureStream.Benchmarks"],
+        ["LureStream.Cli"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Fusion", "LureStream.Evaluation", "LureStream.Pipeline", "LureStream.Benchmarks"],
     };
 
     private static string RepoRoot()

@@ -3,7 +3,7 @@ using System.Text.Json;
 using LureStream.Core;
 using LureStream.Core.Options;
 using LureStream.Fusion;
-using LureStream.Fusion.Conditions;
+using LureStream.Evaluation.Conditions;
 using LureStream.Fusion.Lure;
 using LureStream.Prompts.Text;
 using LureStream.Onnx;

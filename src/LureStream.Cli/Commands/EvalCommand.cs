@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using LureStream.Core;
 using LureStream.Core.Frames;
-using LureStream.Fusion.Metrics;
+using LureStream.Evaluation.Metrics;
 using Serilog;
 
 namespace LureStream.Cli.Commands;

@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Metrics;
+namespace LureStream.Evaluation.Metrics;
 
 /// <summary>
 /// Image-fusion quality metrics of a fused image F against its infrared (IR) and visible (VIS) sources,

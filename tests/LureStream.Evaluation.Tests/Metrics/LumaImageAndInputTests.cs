@@ -1,7 +1,7 @@
-using LureStream.Fusion.Metrics;
+using LureStream.Evaluation.Metrics;
 using Xunit;
 
-namespace LureStream.Fusion.Tests.Metrics;
+namespace LureStream.Evaluation.Tests.Metrics;
 
 public sealed class LumaImageAndInputTests
 {

@@ -1,7 +1,7 @@
-using LureStream.Fusion.Metrics;
+using LureStream.Evaluation.Metrics;
 using Xunit;
 
-namespace LureStream.Fusion.Tests.Metrics;
+namespace LureStream.Evaluation.Tests.Metrics;
 
 /// <summary>Metric values that follow from the definitions by hand.</summary>
 public sealed class AnalyticMetricTests

@@ -1,9 +1,10 @@
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
-using LureStream.Fusion.Conditions;
+using LureStream.Evaluation.Conditions;
+using LureStream.Prompts.Conditions;
 using Xunit;
 
-namespace LureStream.Fusion.Tests.Conditions;
+namespace LureStream.Evaluation.Tests.Conditions;
 
 public class ConditionEvaluationTests
 {

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace LureStream.Fusion.Metrics;
+namespace LureStream.Evaluation.Metrics;
 
 /// <summary>SSIM, MS-SSIM and pixel-domain VIF on double planes, one or two sources against F at once.</summary>
 internal static class StructuralCore

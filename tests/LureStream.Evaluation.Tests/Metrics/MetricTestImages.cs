@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Tests.Metrics;
+namespace LureStream.Evaluation.Tests.Metrics;
 
 /// <summary>
 /// The deterministic test triples of models/train/tools/make_metric_reference.py, reproduced

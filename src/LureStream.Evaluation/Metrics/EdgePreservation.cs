@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Metrics;
+namespace LureStream.Evaluation.Metrics;
 
 /// <summary>
 /// Xydeas–Petrović Q^{AB/F} (Electronics Letters 36(4), 2000) exactly as the fusion benchmarks compute it

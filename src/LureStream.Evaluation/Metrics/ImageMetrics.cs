@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Metrics;
+namespace LureStream.Evaluation.Metrics;
 
 /// <summary>
 /// Single-image and image-pair quality measures on luminance (see <see cref="LumaImage"/>). The

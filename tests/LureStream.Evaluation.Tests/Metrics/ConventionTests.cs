@@ -1,7 +1,7 @@
-using LureStream.Fusion.Metrics;
+using LureStream.Evaluation.Metrics;
 using Xunit;
 
-namespace LureStream.Fusion.Tests.Metrics;
+namespace LureStream.Evaluation.Tests.Metrics;
 
 /// <summary>
 /// The cases where the scripts' conventions decide the value (docs/metrics.md): Qabf's Sobel orientation and the

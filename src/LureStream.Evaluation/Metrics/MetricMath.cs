@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace LureStream.Fusion.Metrics;
+namespace LureStream.Evaluation.Metrics;
 
 /// <summary>Pixel-statistics kernels shared by <see cref="ImageMetrics"/> and <see cref="FusionMetrics"/>.</summary>
 internal static class MetricMath

@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Metrics;
+namespace LureStream.Evaluation.Metrics;
 
 /// <summary>The metrics of <see cref="FusionMetrics.Compute"/>, in table order.</summary>
 public enum FusionMetricKind

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace LureStream.Fusion.Conditions;
+namespace LureStream.Evaluation.Conditions;
 
 /// <summary>Counts of (true class, predicted class) pairs: rows are the truth, columns the prediction.</summary>
 public sealed class ConfusionMatrix

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace LureStream.Fusion.Metrics;
+namespace LureStream.Evaluation.Metrics;
 
 /// <summary>A temporary array rented from <see cref="ArrayPool{T}.Shared"/>, returned on dispose.</summary>
 internal readonly struct PooledBuffer<T> : IDisposable

@@ -3,7 +3,7 @@ using LureStream.Core.Fusion;
 using LureStream.Media.Synthetic;
 using LureStream.Prompts.Conditions;
 
-namespace LureStream.Fusion.Conditions;
+namespace LureStream.Evaluation.Conditions;
 
 /// <summary>One labelled evaluation frame: its modality, the degradation it was rendered with, and what the detector saw.</summary>
 public readonly record struct ConditionSample(Modality Modality, DegradationCondition Truth, DegradationCondition Predicted, float Strength, ImageStatistics Statistics);

@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Tests.Metrics;
+namespace LureStream.Evaluation.Tests.Metrics;
 
 /// <summary>
 /// A second, deliberately plain implementation of the fusion metrics, written from the formulas of the MATLAB

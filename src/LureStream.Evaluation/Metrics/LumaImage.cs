@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Metrics;
+namespace LureStream.Evaluation.Metrics;
 
 /// <summary>Byte layouts <see cref="LumaImage"/> can be loaded from.</summary>
 public enum LumaSourceFormat

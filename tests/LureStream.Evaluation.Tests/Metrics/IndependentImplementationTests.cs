@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
-using LureStream.Fusion.Metrics;
+using LureStream.Evaluation.Metrics;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace LureStream.Fusion.Tests.Metrics;
+namespace LureStream.Evaluation.Tests.Metrics;
 
 /// <summary>
 /// Cross-checks <see cref="FusionMetrics.Compute"/> against <see cref="MatlabScriptMetrics"/>, the plain

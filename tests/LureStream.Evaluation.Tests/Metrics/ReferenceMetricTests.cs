@@ -1,11 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using LureStream.Fusion.Metrics;
+using LureStream.Evaluation.Metrics;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace LureStream.Fusion.Tests.Metrics;
+namespace LureStream.Evaluation.Tests.Metrics;
 
 /// <summary>
 /// Compares the C# metrics with the NumPy port used by the training evaluation (models/train/fusion_metrics.py)
@@ -203,7 +203,7 @@ public sealed class ReferenceMetricTests(ITestOutputHelper output)
         // Deterministic CI builds map source paths; walk up from the test binaries to the repository.
         for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, "tests", "LureStream.Fusion.Tests", "Metrics", FileName);
+            string candidate = Path.Combine(dir.FullName, "tests", "LureStream.Evaluation.Tests", "Metrics", FileName);
             if (File.Exists(candidate))
             {
                 return candidate;
