@@ -3,7 +3,7 @@ using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Core.Media;
 using LureStream.Core.Options;
-using LureStream.Fusion;
+using LureStream.Engines;
 using LureStream.Media.Sources;
 using LureStream.Pipeline;
 using LureStream.Pipeline.Hosting;

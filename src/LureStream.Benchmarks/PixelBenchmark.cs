@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using LureStream.Core.Frames;
-using LureStream.Fusion.Classical;
-using LureStream.Fusion.Registration;
+using LureStream.Engines.Classical;
+using LureStream.Engines.Registration;
 using LureStream.Media.Stills;
 using LureStream.Media.Synthetic;
 using OpenCvSharp;

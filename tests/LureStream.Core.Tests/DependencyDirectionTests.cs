@@ -5,7 +5,7 @@ namespace LureStream.Core.Tests;
 
 /// <summary>
 /// The dependency direction between our projects, read from the project files themselves, so a reference that
-/// points the wrong way (Core on Media, Media on Fusion, a library on the command) fails the build's tests. The
+/// points the wrong way (Core on Media, Media on Engines, a library on the command) fails the build's tests. The
 /// allowed sets are the README's "Dependency direction" table.
 /// </summary>
 public class DependencyDirectionTests
@@ -16,11 +16,11 @@ public class DependencyDirectionTests
         ["LureStream.Media"] = ["LureStream.Core"],
         ["LureStream.Onnx"] = ["LureStream.Core"],
         ["LureStream.Prompts"] = ["LureStream.Core"],
-        ["LureStream.Fusion"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts"],
+        ["LureStream.Engines"] = ["LureStream.Core", "LureStream.Onnx", "LureStream.Prompts"],
         ["LureStream.Evaluation"] = ["LureStream.Core", "LureStream.Media", "LureStream.Prompts"],
-        ["LureStream.Pipeline"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Fusion"],
-        ["LureStream.Benchmarks"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Fusion", "LureStream.Pipeline"],
-        ["LureStream.Cli"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Fusion", "LureStream.Evaluation", "LureStream.Pipeline", "LureStream.Benchmarks"],
+        ["LureStream.Pipeline"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Engines"],
+        ["LureStream.Benchmarks"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Engines", "LureStream.Pipeline"],
+        ["LureStream.Cli"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Engines", "LureStream.Evaluation", "LureStream.Pipeline", "LureStream.Benchmarks"],
     };
 
     private static string RepoRoot()

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Core.Media;
-using LureStream.Fusion.Classical;
+using LureStream.Engines.Classical;
 using LureStream.Media.Sinks;
 using LureStream.Media.Sources;
 using LureStream.Pipeline.Stages;

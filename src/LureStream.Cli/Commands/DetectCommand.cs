@@ -6,7 +6,7 @@ using LureStream.Core;
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Prompts.Conditions;
-using LureStream.Fusion.Lure;
+using LureStream.Engines.Lure;
 using Serilog;
 
 namespace LureStream.Cli.Commands;

@@ -4,7 +4,7 @@ using LureStream.Core;
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Core.Options;
-using LureStream.Fusion;
+using LureStream.Engines;
 using Serilog;
 
 namespace LureStream.Cli.Commands;

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Core.Options;
-using LureStream.Fusion;
+using LureStream.Engines;
 using LureStream.Prompts.Conditions;
 using LureStream.Pipeline.Control;
 using LureStream.Pipeline.Stages;

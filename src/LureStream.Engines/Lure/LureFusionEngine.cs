@@ -7,7 +7,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Serilog;
 
-namespace LureStream.Fusion.Lure;
+namespace LureStream.Engines.Lure;
 
 /// <summary>
 /// Runs LURE on one pair per call: both modalities go through the image encoder in one batched run (batch 0 =

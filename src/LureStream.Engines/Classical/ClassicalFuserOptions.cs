@@ -1,4 +1,4 @@
-namespace LureStream.Fusion.Classical;
+namespace LureStream.Engines.Classical;
 
 /// <summary>
 /// Parameters of <see cref="ClassicalFuser"/>, after guided-filtering fusion (GFF, Li, Kang &amp; Hu, IEEE TIP 2013).

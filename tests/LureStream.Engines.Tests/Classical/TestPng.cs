@@ -1,7 +1,7 @@
 using LureStream.Core.Frames;
 using LureStream.Media.Stills;
 
-namespace LureStream.Fusion.Tests.Classical;
+namespace LureStream.Engines.Tests.Classical;
 
 /// <summary>Writes test images for a person to look at, into LURESTREAM_TEST_IMAGES when it is set (the shared PNG writer, StillImages).</summary>
 internal static class TestPng

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 
-namespace LureStream.Fusion.Classical;
+namespace LureStream.Engines.Classical;
 
 /// <summary>
 /// Model-free infrared/visible fusion: the real-time CPU fallback and the baseline the LURE model must beat.

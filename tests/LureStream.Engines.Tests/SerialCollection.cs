@@ -1,6 +1,6 @@
 using Xunit;
 
-namespace LureStream.Fusion.Tests;
+namespace LureStream.Engines.Tests;
 
 /// <summary>Tests that measure process-wide allocations or use every core: nothing else runs beside them.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]

@@ -1,11 +1,11 @@
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
-using LureStream.Fusion.Classical;
+using LureStream.Engines.Classical;
 using LureStream.Media.Synthetic;
 using LureStream.TestSupport;
 using Xunit;
 
-namespace LureStream.Fusion.Tests.Classical;
+namespace LureStream.Engines.Tests.Classical;
 
 [Collection(SerialCollection.Name)]
 public class ClassicalFuserTests

@@ -1,7 +1,7 @@
 using LureStream.Core.Options;
 using LureStream.Onnx;
 
-namespace LureStream.Fusion.Lure;
+namespace LureStream.Engines.Lure;
 
 /// <summary>Maps the config's provider list (tensorrt → cuda → cpu) onto ONNX Runtime session settings.</summary>
 public static class ProviderSelection

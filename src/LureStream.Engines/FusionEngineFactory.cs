@@ -1,13 +1,13 @@
 using LureStream.Core;
 using LureStream.Core.Fusion;
 using LureStream.Core.Options;
-using LureStream.Fusion.Classical;
-using LureStream.Fusion.Lure;
+using LureStream.Engines.Classical;
+using LureStream.Engines.Lure;
 using LureStream.Prompts.Text;
 using LureStream.Onnx;
 using Serilog;
 
-namespace LureStream.Fusion;
+namespace LureStream.Engines;
 
 /// <summary>The engine a pipeline fuses with, plus what the status page reports about it.</summary>
 public sealed class EngineSelection : IDisposable

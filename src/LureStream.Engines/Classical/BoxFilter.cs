@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace LureStream.Fusion.Classical;
+namespace LureStream.Engines.Classical;
 
 /// <summary>
 /// Separable O(1)-per-pixel mean filter over a (2r+1)² window, clipped at the borders (each output is the mean of the

@@ -1,7 +1,7 @@
 using LureStream.Core;
 using LureStream.Core.Frames;
 
-namespace LureStream.Fusion.Registration;
+namespace LureStream.Engines.Registration;
 
 /// <summary>
 /// Warps the infrared frame onto the visible frame's pixel grid. Real rigs are never pixel-aligned: the config gives

@@ -1,11 +1,11 @@
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
-using LureStream.Fusion;
-using LureStream.Fusion.Lure;
+using LureStream.Engines;
+using LureStream.Engines.Lure;
 using LureStream.Onnx;
 using Xunit;
 
-namespace LureStream.Fusion.Tests.Lure;
+namespace LureStream.Engines.Tests.Lure;
 
 /// <summary>Tests that count managed allocations run alone (other tests' JIT work on this thread would not count, but keep them apart anyway).</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]

@@ -4,7 +4,7 @@ using LureStream.Core;
 using LureStream.Core.Fusion;
 using LureStream.Prompts.Text;
 
-namespace LureStream.Fusion.Lure;
+namespace LureStream.Engines.Lure;
 
 /// <summary>A model bundle that cannot be used: missing file, bad manifest, graph with the wrong inputs/outputs.</summary>
 public sealed class ModelBundleException : LureStreamException

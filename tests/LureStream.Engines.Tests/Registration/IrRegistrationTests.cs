@@ -1,9 +1,9 @@
 using LureStream.Core;
 using LureStream.Core.Frames;
-using LureStream.Fusion.Registration;
+using LureStream.Engines.Registration;
 using Xunit;
 
-namespace LureStream.Fusion.Tests.Registration;
+namespace LureStream.Engines.Tests.Registration;
 
 /// <summary>Checks warped pixels, not just frame counts: integer shifts are exact, sub-pixel affine and homography
 /// maps match a direct bilinear evaluation of the matrix within one level, and outside the IR image is black.</summary>

@@ -2,7 +2,7 @@ using LureStream.Onnx;
 using LureStream.Prompts.Text;
 using Microsoft.ML.OnnxRuntime;
 
-namespace LureStream.Fusion.Lure;
+namespace LureStream.Engines.Lure;
 
 /// <summary>
 /// <see cref="ITextEmbedder"/> over the bundle's <c>text_encoder.onnx</c>. Called only on a prompt-cache miss, so

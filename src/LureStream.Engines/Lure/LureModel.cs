@@ -4,7 +4,7 @@ using LureStream.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Serilog;
 
-namespace LureStream.Fusion.Lure;
+namespace LureStream.Engines.Lure;
 
 /// <summary>
 /// A loaded LURE bundle: manifest, tokenizer and the three ONNX Runtime sessions, each checked against the

@@ -2,12 +2,12 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
-using LureStream.Fusion;
-using LureStream.Fusion.Lure;
+using LureStream.Engines;
+using LureStream.Engines.Lure;
 using LureStream.TestSupport;
 using Xunit;
 
-namespace LureStream.Fusion.Tests.Lure;
+namespace LureStream.Engines.Tests.Lure;
 
 /// <summary>
 /// The shipped bundle through our stack (tokenizer, ONNX Runtime binding, LURE engine) against the reference tensors
