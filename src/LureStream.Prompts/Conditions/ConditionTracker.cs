@@ -24,20 +24,16 @@ public readonly record struct ConditionTrackState(
     DegradationCondition Candidate,
     int CandidateFrames,
     TimeSpan CandidateSince,
-    PromptSelection? Override,
-    ImageStatistics? LastStatistics)
-{
-    /// <summary>What the fusion engine is told: the override when set, else the reported condition.</summary>
-    public PromptSelection Effective => Override ?? new PromptSelection(Reported);
-}
+    ImageStatistics? LastStatistics);
 
 /// <summary>
 /// Turns per-frame detections into stable prompts. A candidate condition different from the reported one must persist
 /// for <see cref="ConditionTrackerOptions.MinFrames"/> consecutive detections and
 /// <see cref="ConditionTrackerOptions.MinDwell"/> of presentation time before the report switches; any other detection
-/// restarts (or cancels) the candidate, so a single odd frame never flips the prompt. An operator override per
-/// modality wins until cleared. <see cref="Update"/> is called by the pipeline thread; the override methods and state
-/// getters may be called from any thread (the control API). No allocation per update.
+/// restarts (or cancels) the candidate, so a single odd frame never flips the prompt. Operator overrides are not the
+/// tracker's business: the pipeline's prompt controller applies them over what the tracker reports.
+/// <see cref="Update"/> is called by the pipeline thread; the state getters may be called from any thread (status
+/// pages). No allocation per update.
 /// </summary>
 public sealed class ConditionTracker
 {
@@ -59,7 +55,7 @@ public sealed class ConditionTracker
     public ConditionTrackerOptions Options { get; }
     public ConditionDetector Detector => _detector;
 
-    /// <summary>The prompts for the most recent pair (overrides applied).</summary>
+    /// <summary>The prompts for the most recent pair.</summary>
     public FusionPrompts Current
     {
         get
@@ -79,11 +75,11 @@ public sealed class ConditionTracker
     {
         bool detect = _updates++ % Options.DetectEvery == 0;
         ConditionEstimate? ir = null, vis = null;
-        if (detect && infrared is not null && !HasOverride(Modality.Infrared))
+        if (detect && infrared is not null)
         {
             ir = _detector.Detect(infrared, Modality.Infrared);
         }
-        if (detect && visible is not null && !HasOverride(Modality.Visible))
+        if (detect && visible is not null)
         {
             vis = _detector.Detect(visible, Modality.Visible);
         }
@@ -114,52 +110,22 @@ public sealed class ConditionTracker
         }
     }
 
-    /// <summary>Forces <paramref name="selection"/> for <paramref name="modality"/> until <see cref="ClearOverride"/>.</summary>
-    public void SetOverride(Modality modality, PromptSelection selection)
-    {
-        lock (_lock)
-        {
-            TrackOf(modality).Override = selection with { IsOverride = true };
-        }
-    }
-
-    /// <summary>Returns <paramref name="modality"/> to automatic detection (the hysteresis state continues where it was).</summary>
-    public void ClearOverride(Modality modality)
-    {
-        lock (_lock)
-        {
-            TrackOf(modality).Override = null;
-        }
-    }
-
-    public PromptSelection? GetOverride(Modality modality)
-    {
-        lock (_lock)
-        {
-            return TrackOf(modality).Override;
-        }
-    }
-
-    public bool HasOverride(Modality modality) => GetOverride(modality) is not null;
-
     public ConditionTrackState GetState(Modality modality)
     {
         lock (_lock)
         {
             var t = TrackOf(modality);
-            return new ConditionTrackState(t.Reported, t.Candidate, t.CandidateFrames, t.CandidateSince, t.Override, t.LastStatistics);
+            return new ConditionTrackState(t.Reported, t.Candidate, t.CandidateFrames, t.CandidateSince, t.LastStatistics);
         }
     }
 
-    /// <summary>Forgets the detection history of both modalities (overrides stay), e.g. when the input changes.</summary>
+    /// <summary>Forgets the detection history of both modalities, e.g. when the input changes.</summary>
     public void Reset()
     {
         lock (_lock)
         {
-            var ir = _ir.Override;
-            var vis = _vis.Override;
-            _ir = new Track { Override = ir };
-            _vis = new Track { Override = vis };
+            _ir = default;
+            _vis = default;
         }
     }
 
@@ -183,10 +149,9 @@ public sealed class ConditionTracker
         public int CandidateFrames;
         public TimeSpan CandidateSince;
         public TimeSpan LastTimestamp;
-        public PromptSelection? Override;
         public ImageStatistics? LastStatistics;
 
-        public readonly PromptSelection Effective => Override ?? new PromptSelection(Reported);
+        public readonly PromptSelection Effective => new(Reported);
 
         public void Observe(DegradationCondition detected, TimeSpan timestamp, ConditionTrackerOptions options)
         {

@@ -66,32 +66,6 @@ public class ConditionTrackerTests
     }
 
     [Fact]
-    public void OverrideWinsUntilCleared()
-    {
-        var scene = new SyntheticScene(160, 128, 4);
-        using var ir = ConditionDetectorTests.Render(scene, Modality.Infrared, 0, DegradationCondition.None, 0);
-        using var vis = ConditionDetectorTests.Render(scene, Modality.Visible, 0, DegradationCondition.None, 0);
-        var t = new ConditionTracker(options: new ConditionTrackerOptions { MinFrames = 1, MinDwell = TimeSpan.Zero });
-        Assert.Equal(FusionPrompts.Clean, t.Update(ir, vis));
-
-        t.SetOverride(Modality.Visible, new PromptSelection(DegradationCondition.LowLight, "a dark street at night"));
-        var p = t.Update(ir, vis);
-        Assert.Equal(DegradationCondition.LowLight, p.Visible.Condition);
-        Assert.Equal("a dark street at night", p.Visible.Text);
-        Assert.True(p.Visible.IsOverride);
-        Assert.Equal(DegradationCondition.None, p.Infrared.Condition);
-        Assert.False(p.Infrared.IsOverride);
-        Assert.True(t.HasOverride(Modality.Visible));
-        Assert.Equal(p, t.Current);
-
-        t.ClearOverride(Modality.Visible);
-        p = t.Update(ir, vis);
-        Assert.Equal(DegradationCondition.None, p.Visible.Condition);
-        Assert.False(p.Visible.IsOverride);
-        Assert.Throws<ArgumentException>(() => t.SetOverride(Modality.Fused, PromptSelection.Clean));
-    }
-
-    [Fact]
     public void UpdateDetectsDegradedFramesThroughTheHysteresis()
     {
         var scene = new SyntheticScene(160, 128, 6);
@@ -118,45 +92,12 @@ public class ConditionTrackerTests
     }
 
     [Fact]
-    public async Task OverridesFromAnotherThreadAreSafe()
-    {
-        var t = new ConditionTracker(options: new ConditionTrackerOptions { MinFrames = 1, MinDwell = TimeSpan.Zero });
-        using var cts = new CancellationTokenSource();
-        var control = Task.Run(() =>
-        {
-            int i = 0;
-            while (!cts.IsCancellationRequested)
-            {
-                if (i++ % 2 == 0)
-                {
-                    t.SetOverride(Modality.Visible, new PromptSelection(DegradationCondition.Haze, "fog"));
-                }
-                else
-                {
-                    t.ClearOverride(Modality.Visible);
-                }
-            }
-        });
-        for (int i = 0; i < 20000; i++)
-        {
-            t.Observe(Modality.Visible, i % 50 < 25 ? DegradationCondition.LowLight : DegradationCondition.None, Ms(i));
-            var p = t.Current.Visible;
-            Assert.True(p.IsOverride ? p.Condition == DegradationCondition.Haze && p.Text == "fog" : p.Text is null);
-        }
-        cts.Cancel();
-        await control;
-        t.ClearOverride(Modality.Visible);
-        Assert.False(t.Current.Visible.IsOverride);
-    }
-
-    [Fact]
     public void UpdateAllocatesNothingAfterWarmUp()
     {
         var scene = new SyntheticScene(320, 256, 2);
         using var ir = ConditionDetectorTests.Render(scene, Modality.Infrared, 0, DegradationCondition.None, 0);
         using var vis = ConditionDetectorTests.Render(scene, Modality.Visible, 0, DegradationCondition.Haze, 0.6f);
         var t = new ConditionTracker();
-        t.SetOverride(Modality.Infrared, new PromptSelection(DegradationCondition.LowContrast, "flat thermal image"));
         int frame = 0;
         void Update()
         {
