@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Core.Tests;
@@ -23,22 +24,10 @@ public class DependencyDirectionTests
         ["LureStream.Cli"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Engines", "LureStream.Evaluation", "LureStream.Pipeline", "LureStream.Benchmarks"],
     };
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LureStream.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("LureStream.sln not found above the test folder");
-    }
-
     public static TheoryData<string> Projects()
     {
         var data = new TheoryData<string>();
-        foreach (string dir in Directory.GetDirectories(Path.Combine(RepoRoot(), "src")))
+        foreach (string dir in Directory.GetDirectories(Path.Combine(Repository.Root, "src")))
         {
             data.Add(Path.GetFileName(dir));
         }
@@ -51,7 +40,7 @@ public class DependencyDirectionTests
     {
         Assert.True(Allowed.TryGetValue(project, out var allowed),
             $"src/{project} is not in the dependency table: add it here and to the README");
-        var csproj = XDocument.Load(Path.Combine(RepoRoot(), "src", project, project + ".csproj"));
+        var csproj = XDocument.Load(Path.Combine(Repository.Root, "src", project, project + ".csproj"));
         foreach (var reference in csproj.Descendants("ProjectReference"))
         {
             string target = Path.GetFileNameWithoutExtension(reference.Attribute("Include")!.Value.Replace('\\', '/'));

@@ -15,7 +15,7 @@ namespace LureStream.Engines.Tests.Lure;
 /// </summary>
 public class LureParityTests
 {
-    internal static readonly string Bundle = Path.Combine(FindRoot(), "models", "lure-lite");
+    internal static readonly string Bundle = Repository.Path("models", "lure-lite");
     private static readonly JsonElement Reference =
         JsonDocument.Parse(File.ReadAllText(Path.Combine(Bundle, "reference", "reference.json"))).RootElement;
 
@@ -167,16 +167,4 @@ public class LureParityTests
 
     private static T[] Tensor<T>(JsonElement spec) where T : unmanaged =>
         MemoryMarshal.Cast<byte, T>(File.ReadAllBytes(Path.Combine(Bundle, "reference", spec.GetProperty("file").GetString()!))).ToArray();
-
-    internal static string FindRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "LureStream.sln")))
-            {
-                return d.FullName;
-            }
-        }
-        throw new InvalidOperationException("repository root not found");
-    }
 }

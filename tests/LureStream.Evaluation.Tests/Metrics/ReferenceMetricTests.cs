@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using LureStream.Evaluation.Metrics;
+using LureStream.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -200,14 +201,11 @@ public sealed class ReferenceMetricTests(ITestOutputHelper output)
             return Path.Combine(besideSource, FileName);
         }
 
-        // Deterministic CI builds map source paths; walk up from the test binaries to the repository.
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        // Deterministic CI builds map source paths; look in the repository the test binaries were built from.
+        string candidate = Repository.Path("tests", "LureStream.Evaluation.Tests", "Metrics", FileName);
+        if (File.Exists(candidate))
         {
-            string candidate = Path.Combine(dir.FullName, "tests", "LureStream.Evaluation.Tests", "Metrics", FileName);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
+            return candidate;
         }
 
         throw new FileNotFoundException($"{FileName} not found beside {sourceFile} nor above {AppContext.BaseDirectory}");

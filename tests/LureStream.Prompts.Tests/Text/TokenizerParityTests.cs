@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LureStream.Prompts.Text;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Prompts.Tests.Text;
@@ -12,7 +13,7 @@ namespace LureStream.Prompts.Tests.Text;
 /// </summary>
 public sealed class TokenizerParityTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Repository.Root;
     private static readonly JsonElement Fixture = JsonDocument.Parse(
         File.ReadAllText(Path.Combine(Root, "tests", "LureStream.Prompts.Tests", "Text", "Fixtures", "tokenizer_parity.json"))).RootElement;
 
@@ -94,18 +95,5 @@ public sealed class TokenizerParityTests
         Assert.Equal("[", pieces[0]);
         Assert.Equal("]", pieces[^1]);
         Assert.DoesNotContain("[CLS]", pieces);
-    }
-
-    internal static string FindRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "LureStream.sln")))
-            {
-                return d.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
     }
 }

@@ -1,10 +1,10 @@
 using LureStream.Core.Frames;
 using LureStream.Media.Stills;
 
-namespace LureStream.Engines.Tests.Classical;
+namespace LureStream.TestSupport;
 
 /// <summary>Writes test images for a person to look at, into LURESTREAM_TEST_IMAGES when it is set (the shared PNG writer, StillImages).</summary>
-internal static class TestPng
+public static class TestPng
 {
     public static string? OutputFolder =>
         Environment.GetEnvironmentVariable("LURESTREAM_TEST_IMAGES") is { Length: > 0 } dir ? Directory.CreateDirectory(dir).FullName : null;
