@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using LureStream.Core;
 using LureStream.Core.Frames;
+using LureStream.Media.Stills;
 using LureStream.Core.Fusion;
 using LureStream.Prompts.Conditions;
 using LureStream.Engines.Lure;
@@ -43,7 +44,7 @@ public static class DetectCommand
         }
         ImageHeader? visHeader = visPath is null ? null : ImageFiles.ReadHeader(visPath);
         ImageHeader? irHeader = irPath is null ? null : ImageFiles.ReadHeader(irPath);
-        var (w, h) = sizeText is { Length: > 0 } st ? ImageFiles.ParseSize(st)
+        var (w, h) = sizeText is { Length: > 0 } st ? ImageSize.Parse(st)
             : visHeader is { } vh ? (vh.Width, vh.Height)
             : (irHeader!.Value.Width, irHeader.Value.Height);
         LureManifest? manifest = LoadManifest(modelDir);

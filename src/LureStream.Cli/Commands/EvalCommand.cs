@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using LureStream.Core;
 using LureStream.Core.Frames;
+using LureStream.Media.Stills;
 using LureStream.Evaluation.Metrics;
 using Serilog;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using LureStream.Core;
 using LureStream.Core.Frames;
+using LureStream.Media.Stills;
 using LureStream.Core.Fusion;
 using LureStream.Core.Options;
 using LureStream.Engines;
@@ -79,7 +80,7 @@ public static class FuseCommand
         {
             throw new LureStreamException($"unknown engine '{s.Engine}': use auto, lure or classical");
         }
-        (int Width, int Height)? size = s.Size is { Length: > 0 } text ? ImageFiles.ParseSize(text) : null;
+        (int Width, int Height)? size = s.Size is { Length: > 0 } text ? ImageSize.Parse(text) : null;
         var irFixed = FixedSelection(Modality.Infrared, s.IrCondition, s.IrPrompt);
         var visFixed = FixedSelection(Modality.Visible, s.VisCondition, s.VisPrompt);
 
