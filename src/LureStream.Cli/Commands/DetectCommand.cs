@@ -199,12 +199,3 @@ public static class DetectCommand
 
     private static double Round(float x) => float.IsFinite(x) ? Math.Round(x, 5) : 0;
 }
-
-/// <summary>Per-pair condition detection for <c>fuse --auto</c> (stills: no temporal hysteresis).</summary>
-internal sealed class PairConditions
-{
-    private readonly ConditionDetector _detector = new();
-
-    public (DegradationCondition Infrared, DegradationCondition Visible) Detect(Frame infrared, Frame visible) =>
-        (_detector.Detect(infrared, Modality.Infrared).Condition, _detector.Detect(visible, Modality.Visible).Condition);
-}
