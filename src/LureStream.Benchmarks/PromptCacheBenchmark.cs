@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using LureStream.Engines.Lure;
 using LureStream.Prompts.Text;
 
 namespace LureStream.Benchmarks;
@@ -130,6 +131,18 @@ public static class PromptCacheBenchmark
         output.WriteLine(string.Create(c, $"  cached (PromptEmbeddingCache hit):    {result.CachedMicroseconds,12:F3} us/lookup over {result.CachedIterations} lookups, {result.CachedAllocatedBytesPerLookup:F2} B allocated/lookup"));
         output.WriteLine(string.Create(c, $"  ratio recomputed/cached: {result.Speedup:F1}x"));
         return result;
+    }
+
+    /// <summary>
+    /// <c>bench prompts</c>: <see cref="Run"/> on a LURE bundle's tokenizer and text encoder, over the bundle's own
+    /// prompts (<see cref="LureManifest.DefaultPrompts"/>).
+    /// </summary>
+    public static PromptCacheBenchmarkResult RunOnBundle(string bundleDirectory, TextWriter output, int iterations)
+    {
+        using var lure = LureModel.Load(bundleDirectory);
+        var embedder = new OnnxTextEmbedder(lure.TextEncoder, lure.Manifest.EmbeddingDim);
+        return Run(lure.Tokenizer, embedder, output, iterations, lure.Manifest.DefaultPrompts(),
+            new PromptEmbeddingCacheOptions { MaxTokens = lure.Manifest.Tokenizer.MaxLength });
     }
 
     private static void Recompute(

@@ -110,12 +110,7 @@ public static class FusionEngineFactory
             var cache = new PromptEmbeddingCache(model.Tokenizer, new OnnxTextEmbedder(model.TextEncoder, manifest.EmbeddingDim),
                 new PromptEmbeddingCacheOptions { MaxTokens = manifest.Tokenizer.MaxLength });
             // Every prompt the detector can choose is embedded now, so switching costs a lookup, never an encoder run.
-            var prompts = new List<string>(manifest.Tasks.Count + 1) { manifest.PseudoPrompt };
-            foreach (var t in manifest.Tasks)
-            {
-                prompts.Add(t.DefaultPrompt);
-            }
-            cache.Preload(prompts);
+            cache.Preload(manifest.DefaultPrompts());
             return new LureFusionEngine(model, cache, binding: binding);
         }
         catch

@@ -34,6 +34,17 @@ public sealed class LureManifest
     public string PseudoPrompt { get; init; } = "";
     public TokenizerSpec Tokenizer { get; init; } = new();
 
+    /// <summary>Every prompt the detector can choose: the pseudo (clean) prompt, then each task's default prompt.</summary>
+    public List<string> DefaultPrompts()
+    {
+        var prompts = new List<string>(Tasks.Count + 1) { PseudoPrompt };
+        foreach (var t in Tasks)
+        {
+            prompts.Add(t.DefaultPrompt);
+        }
+        return prompts;
+    }
+
     /// <summary>The bundle's prompt tokenizer (vocabulary and casing from <see cref="Tokenizer"/>); needs no ONNX Runtime.</summary>
     /// <exception cref="LureStreamException">The vocabulary is missing or unusable.</exception>
     public PromptTokenizer CreateTokenizer() => PromptTokenizer.FromVocabFile(
