@@ -2,6 +2,7 @@ using LureStream.Core.Frames;
 using LureStream.Evaluation.Metrics;
 using LureStream.Evaluation.Reports;
 using LureStream.Media.Stills;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Evaluation.Tests.Reports;
@@ -9,26 +10,11 @@ namespace LureStream.Evaluation.Tests.Reports;
 /// <summary>Scoring image files: the triple is read at the fused size and gives the same metrics as the planes in memory.</summary>
 public sealed class FusedImageEvaluatorTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("eval-triples").FullName;
+    private readonly TempImages _images = new("eval-triples");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _images.Dispose();
 
-    private string Png(string name, int w, int h, PixelFormat format, int seed)
-    {
-        using var f = Frame.CreateUnpooled(w, h, format);
-        var rnd = new Random(seed);
-        for (int y = 0; y < h; y++)
-        {
-            var row = f.Row(y);
-            for (int x = 0; x < row.Length; x++)
-            {
-                row[x] = (byte)((x * 7 + y * 3 + rnd.Next(32)) & 0xFF);
-            }
-        }
-        string path = Path.Combine(_dir, name);
-        StillImages.WritePng(f, path);
-        return path;
-    }
+    private string Png(string name, int w, int h, PixelFormat format, int seed) => _images.Png(name, w, h, format, seed);
 
     private static LumaImage Luma(string path, PixelFormat format, int w, int h)
     {
@@ -88,7 +74,7 @@ public sealed class FusedImageEvaluatorTests : IDisposable
     {
         string ir = Png("ir.png", 32, 24, PixelFormat.Gray8, 1);
         string vis = Png("vis.png", 32, 24, PixelFormat.Rgb24, 2);
-        string bad = Path.Combine(_dir, "bad.png");
+        string bad = Path.Combine(_images.Folder, "bad.png");
         File.WriteAllText(bad, "not a picture");
         var e = Assert.Throws<ImageFileException>(() => new FusedImageEvaluator().Evaluate(new ImagePair("x", ir, vis, bad), CancellationToken.None));
         Assert.Contains("bad.png", e.Message);

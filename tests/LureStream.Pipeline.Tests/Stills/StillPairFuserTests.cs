@@ -4,6 +4,7 @@ using LureStream.Engines;
 using LureStream.Engines.Classical;
 using LureStream.Media.Stills;
 using LureStream.Pipeline.Stills;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Pipeline.Tests.Stills;
@@ -11,37 +12,23 @@ namespace LureStream.Pipeline.Tests.Stills;
 /// <summary>Fusing still pairs into PNGs with the classical engine (the LURE path runs in the CLI's bundle tests).</summary>
 public sealed class StillPairFuserTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("still-pairs").FullName;
+    private readonly TempImages _images = new("still-pairs");
     private readonly EngineSelection _classical = new(new ClassicalFuser(), "engine: classical (test)", null);
 
     public void Dispose()
     {
         _classical.Dispose();
-        Directory.Delete(_dir, recursive: true);
+        _images.Dispose();
     }
 
-    private string Png(string name, int w, int h, PixelFormat format)
-    {
-        using var f = Frame.CreateUnpooled(w, h, format);
-        for (int y = 0; y < h; y++)
-        {
-            var row = f.Row(y);
-            for (int x = 0; x < row.Length; x++)
-            {
-                row[x] = (byte)(x * 5 + y * 3);
-            }
-        }
-        string path = Path.Combine(_dir, name);
-        StillImages.WritePng(f, path);
-        return path;
-    }
+    private string Png(string name, int w, int h, PixelFormat format) => _images.Png(name, w, h, format);
 
     [Fact]
     public void A_pair_is_fused_at_the_visible_size_and_written_as_png()
     {
         string ir = Png("ir.png", 32, 24, PixelFormat.Gray8);
         string vis = Png("vis.png", 64, 48, PixelFormat.Rgb24);
-        string output = Path.Combine(_dir, "out", "fused.png");
+        string output = Path.Combine(_images.Folder, "out", "fused.png");
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         using var fuser = new StillPairFuser(_classical.Engine, new PromptPlan(_classical, null, null, auto: false), size: null);
 
@@ -54,7 +41,7 @@ public sealed class StillPairFuserTests : IDisposable
         Assert.Equal(FusionPrompts.Clean, new FusionPrompts(r.Infrared, r.Visible));
 
         // The same pair again, into another file: the same pixels.
-        string again = Path.Combine(_dir, "out", "again.png");
+        string again = Path.Combine(_images.Folder, "out", "again.png");
         fuser.Fuse(ir, vis, again, CancellationToken.None);
         Assert.Equal(File.ReadAllBytes(output), File.ReadAllBytes(again));
     }
@@ -64,7 +51,7 @@ public sealed class StillPairFuserTests : IDisposable
     {
         string ir = Png("ir.png", 64, 48, PixelFormat.Gray8);
         string vis = Png("vis.png", 64, 48, PixelFormat.Rgb24);
-        string output = Path.Combine(_dir, "sized.png");
+        string output = Path.Combine(_images.Folder, "sized.png");
         using var fuser = new StillPairFuser(_classical.Engine, new PromptPlan(_classical, null, null, auto: false), size: (40, 32));
 
         var r = fuser.Fuse(ir, vis, output, CancellationToken.None);
@@ -78,9 +65,9 @@ public sealed class StillPairFuserTests : IDisposable
     public void An_unreadable_image_is_named_and_nothing_is_written()
     {
         string ir = Png("ir.png", 32, 24, PixelFormat.Gray8);
-        string bad = Path.Combine(_dir, "bad.png");
+        string bad = Path.Combine(_images.Folder, "bad.png");
         File.WriteAllText(bad, "not a picture");
-        string output = Path.Combine(_dir, "never.png");
+        string output = Path.Combine(_images.Folder, "never.png");
         using var fuser = new StillPairFuser(_classical.Engine, new PromptPlan(_classical, null, null, auto: false), size: null);
 
         var e = Assert.Throws<ImageFileException>(() => fuser.Fuse(ir, bad, output, CancellationToken.None));
@@ -102,7 +89,7 @@ public sealed class StillPairFuserTests : IDisposable
         string ir = Png("ir.png", 32, 24, PixelFormat.Gray8);
         string vis = Png("vis.png", 32, 24, PixelFormat.Rgb24);
         using var fuser = new StillPairFuser(_classical.Engine, given, size: null);
-        var r = fuser.Fuse(ir, vis, Path.Combine(_dir, "auto.png"), CancellationToken.None);
+        var r = fuser.Fuse(ir, vis, Path.Combine(_images.Folder, "auto.png"), CancellationToken.None);
         Assert.Equal("", r.PromptNote);
         Assert.Null(fuser.UsedPromptsSummary());
     }
