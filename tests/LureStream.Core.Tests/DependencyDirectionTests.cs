@@ -7,7 +7,8 @@ namespace LureStream.Core.Tests;
 /// <summary>
 /// The dependency direction between our projects, read from the project files themselves, so a reference that
 /// points the wrong way (Core on Media, Media on Engines, a library on the command) fails the build's tests. The
-/// allowed sets are the README's "Dependency direction" table.
+/// allowed sets are the "may depend on" column of the README's project table (Architecture), and each project's .csproj
+/// says the same in its header comment.
 /// </summary>
 public class DependencyDirectionTests
 {
