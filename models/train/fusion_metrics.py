@@ -1,6 +1,6 @@
 """NumPy implementation of the image-fusion metrics (issue 7; conventions fixed by issue 13 item 10).
 
-Kept in step with the C# implementation in src/LureStream.Fusion/Metrics/ (the C# tests compare against
+Kept in step with the C# implementation in src/LureStream.Evaluation/Metrics/ (the C# tests compare against
 values produced by this module, see tools/make_metric_reference.py); both follow the evaluation scripts
 the fusion literature uses (Tang's MATLAB evaluation code, VIFB's metrics folder, CDDFuse's Evaluator).
 docs/metrics.md states every metric's formula, conventions and the script it follows; the C# test

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Diagnostics;
 using LureStream.Cli;
 using LureStream.Cli.Commands;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Cli.Tests;
@@ -13,17 +13,12 @@ public sealed class ConsoleCollection : ICollectionFixture<SampleData>
     public const string Name = "console";
 }
 
-public sealed record CliResult(int ExitCode, string StdOut, string StdErr)
-{
-    public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{StdOut}\n--- stderr ---\n{StdErr}";
-}
-
 /// <summary>Runs the real command tree in-process (as Program.cs builds it) or the built lurestream.dll as a child process.</summary>
 public static class Cli
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
-    public static async Task<CliResult> RunAsync(params string[] args)
+    public static async Task<ProcessResult> RunAsync(params string[] args)
     {
         var root = new RootCommand("test") { CliContext.Verbose, CliContext.Quiet, CliContext.LogFile };
         foreach (var command in CommandCatalog.All())
@@ -40,7 +35,7 @@ public static class Cli
             Console.SetOut(outWriter);
             Console.SetError(errWriter);
             int code = await root.Parse(all).InvokeAsync();
-            return new CliResult(code, outWriter.ToString(), errWriter.ToString());
+            return new ProcessResult(code, outWriter.ToString(), errWriter.ToString());
         }
         finally
         {
@@ -53,113 +48,18 @@ public static class Cli
     /// <summary>The CLI's assembly next to the test assembly (a referenced exe project is copied with its runtimeconfig).</summary>
     public static string DllPath => typeof(FuseCommand).Assembly.Location;
 
-    public static CliResult RunProcess(params string[] args) => Tools.Run("dotnet", [DllPath, .. args, "--log-file", "none"], TimeSpan.FromSeconds(120));
-}
+    public static ProcessResult RunProcess(params string[] args) => Tools.Run("dotnet", [DllPath, .. args, "--log-file", "none"], TimeSpan.FromSeconds(120));
 
-public static class Tools
-{
-    public static CliResult Run(string file, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
-    {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Directory.GetCurrentDirectory(),
-        };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit((int)timeout.TotalMilliseconds))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {timeout}");
-        }
-        p.WaitForExit();
-        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
-    }
+    /// <summary>
+    /// Starts the built command as a long-running child process whose output lines go to the callbacks (see
+    /// <see cref="Tools.Start"/>); stop it with <see cref="Tools.Stop"/>.
+    /// </summary>
+    public static System.Diagnostics.Process StartProcess(string[] args, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null, Action<string>? onStdoutLine = null, Action<string>? onStderrLine = null) =>
+        Tools.Start("dotnet", [DllPath, .. args, "--log-file", "none"], workingDirectory, environment, onStdoutLine, onStderrLine);
 
-    /// <summary>Width and height of an image as ffprobe (an independent decoder) reads it.</summary>
-    public static (int Width, int Height) FfprobeSize(string path)
-    {
-        var r = Run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", path], TimeSpan.FromSeconds(30));
-        Assert.True(r.ExitCode == 0, $"ffprobe failed on {path}: {r.StdErr}");
-        string[] parts = r.StdOut.Trim().Split(',');
-        return (int.Parse(parts[0]), int.Parse(parts[1]));
-    }
-
-    /// <summary>The image's grey pixels as ffmpeg decodes them.</summary>
-    public static byte[] FfmpegGray(string path)
-    {
-        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "gray", "-" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(psi)!;
-        var ms = new MemoryStream();
-        var err = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.BaseStream.CopyTo(ms);
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"ffmpeg failed on {path}: {err.Result}");
-        return ms.ToArray();
-    }
-
-    public static (double Mean, double Sd) MeanSd(byte[] pixels)
-    {
-        double sum = 0, sq = 0;
-        foreach (byte b in pixels)
-        {
-            sum += b;
-            sq += (double)b * b;
-        }
-        double mean = sum / pixels.Length;
-        return (mean, Math.Sqrt(Math.Max(0, sq / pixels.Length - mean * mean)));
-    }
-
-    public static string RepositoryRoot
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            {
-                if (File.Exists(Path.Combine(d.FullName, "LureStream.sln")))
-                {
-                    return d.FullName;
-                }
-            }
-            throw new InvalidOperationException("repository root not found");
-        }
-    }
-
-    /// <summary>The LURE bundle for the model tests: LURESTREAM_TEST_MODEL when set, else models/lure-lite; null when neither has a manifest.</summary>
-    public static string? LureBundle
-    {
-        get
-        {
-            string? dir = Environment.GetEnvironmentVariable("LURESTREAM_TEST_MODEL");
-            if (string.IsNullOrEmpty(dir))
-            {
-                try
-                {
-                    dir = Path.Combine(RepositoryRoot, "models", "lure-lite");
-                }
-                catch (InvalidOperationException)
-                {
-                    return null;
-                }
-            }
-            return File.Exists(Path.Combine(dir, "manifest.json")) ? Path.GetFullPath(dir) : null;
-        }
-    }
-
-    public static void AssertOneLineError(CliResult r, string expected)
+    /// <summary>A failed command: exit code not 0, the expected text on stderr, no stack trace or exception name.</summary>
+    public static void AssertOneLineError(ProcessResult r, string expected)
     {
         Assert.True(r.ExitCode != 0, r.ToString());
         Assert.Contains(expected, r.StdErr);
@@ -173,7 +73,7 @@ public sealed class LureFactAttribute : FactAttribute
 {
     public LureFactAttribute()
     {
-        if (Tools.LureBundle is null)
+        if (Repository.LureBundle is null)
         {
             Skip = "models/lure-lite/manifest.json does not exist yet (the bundle is trained by models/train/); LURE CLI tests skipped";
         }

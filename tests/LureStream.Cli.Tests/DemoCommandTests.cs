@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using LureStream.TestSupport;
@@ -17,26 +16,17 @@ public class DemoCommandTests
     public async Task Demo_writes_a_playable_mkv_and_serves_rtsp_while_running()
     {
         string outDir = Directory.CreateTempSubdirectory("demo").FullName;
-        int rtspPort = FreePort();
-        int httpPort = FreePort();
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { Cli.DllPath, "demo", "--seconds", "15", "--out", outDir, "--engine", "classical",
-                     "--rtsp-port", rtspPort.ToString(), "--control-url", $"http://127.0.0.1:{httpPort}", "--log-file", "none" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var demo = Process.Start(psi)!;
-        var stdout = demo.StandardOutput.ReadToEndAsync();
-        var stderr = demo.StandardError.ReadToEndAsync();
+        int rtspPort = Ports.FreeLoopbackPort();
+        int httpPort = Ports.FreeLoopbackPort();
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        using var demo = Cli.StartProcess(["demo", "--seconds", "15", "--out", outDir, "--engine", "classical",
+                "--rtsp-port", rtspPort.ToString(), "--control-url", $"http://127.0.0.1:{httpPort}"],
+            onStdoutLine: line => stdout.AppendLine(line), onStderrLine: line => stderr.AppendLine(line));
 
         // Read the stream while the demo runs (retry until the server is up).
         string url = $"rtsp://127.0.0.1:{rtspPort}/fused";
-        CliResult? probe = null;
+        ProcessResult? probe = null;
         for (int i = 0; i < 20 && !demo.HasExited; i++)
         {
             try
@@ -59,22 +49,27 @@ public class DemoCommandTests
         Assert.Equal("h264", stream.GetProperty("codec_name").GetString());
         Assert.Equal(640, stream.GetProperty("width").GetInt32());
 
-        Assert.True(demo.WaitForExit(90_000), "demo did not finish");
-        string text = await stdout;
-        Assert.True(demo.ExitCode == 0, $"demo failed: {text}\n{await stderr}");
+        try
+        {
+            Assert.True(demo.WaitForExit(90_000), "demo did not finish");
+        }
+        finally
+        {
+            Tools.Stop(demo);
+        }
+        demo.WaitForExit(); // flushes the redirected output
+        string text = stdout.ToString();
+        Assert.True(demo.ExitCode == 0, $"demo failed: {text}\n{stderr}");
         var published = Regex.Match(text, @"published (\d+)");
         Assert.True(published.Success, text);
         int frames = int.Parse(published.Groups[1].Value);
         Assert.InRange(frames, 3, 400); // live mode: a loaded machine fuses fewer frames, never none
 
         string mkv = Path.Combine(outDir, "fused.mkv");
-        var count = Tools.Run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
-            "stream=nb_read_frames,width,height,codec_name", "-of", "json", mkv], TimeSpan.FromSeconds(60));
-        Assert.True(count.ExitCode == 0, count.ToString());
-        var s = JsonDocument.Parse(count.StdOut).RootElement.GetProperty("streams")[0];
-        Assert.Equal(frames, int.Parse(s.GetProperty("nb_read_frames").GetString()!));
-        Assert.Equal(640, s.GetProperty("width").GetInt32());
-        Assert.Equal(512, s.GetProperty("height").GetInt32());
+        var (count, width, height, _) = Tools.ProbeVideo(mkv);
+        Assert.Equal(frames, count);
+        Assert.Equal(640, width);
+        Assert.Equal(512, height);
         Directory.Delete(outDir, true);
     }
 
@@ -86,6 +81,4 @@ public class DemoCommandTests
         Assert.Contains("--seconds", r.StdErr);
         Assert.DoesNotContain("   at ", r.StdErr);
     }
-
-    private static int FreePort() => Ports.FreeLoopbackPort();
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LureStream.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -19,7 +20,7 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Degraded_pair_is_detected_as_low_light_and_low_contrast()
     {
-        string[] model = Tools.LureBundle is { } bundle ? ["--model", bundle] : [];
+        string[] model = Repository.LureBundle is { } bundle ? ["--model", bundle] : [];
         var r = await Cli.RunAsync(["detect", "--ir", Path.Combine(_data.Degraded, "ir", "frame_00001.png"), "--vis", Path.Combine(_data.Degraded, "vis", "frame_00001.png"), "--json", .. model]);
         _log.WriteLine(r.ToString());
         Assert.Equal(0, r.ExitCode);
@@ -29,7 +30,7 @@ public sealed class DetectCommandTests
         Assert.Equal("low_light", root.GetProperty("visible").GetProperty("condition").GetString());
         Assert.True(root.GetProperty("visible").GetProperty("statistics").GetProperty("mean").GetDouble() < 70);
         Assert.Equal(160, root.GetProperty("width").GetInt32());
-        if (Tools.LureBundle is not null)
+        if (Repository.LureBundle is not null)
         {
             Assert.False(string.IsNullOrWhiteSpace(root.GetProperty("visible").GetProperty("prompt").GetString()));
         }
@@ -51,9 +52,9 @@ public sealed class DetectCommandTests
     [Fact]
     public async Task Detect_errors_are_one_line()
     {
-        Tools.AssertOneLineError(await Cli.RunAsync("detect"), "give --ir, --vis or both");
+        Cli.AssertOneLineError(await Cli.RunAsync("detect"), "give --ir, --vis or both");
         string notes = Path.Combine(_data.NewDir("detectbad"), "x.png");
         File.WriteAllText(notes, "nope");
-        Tools.AssertOneLineError(await Cli.RunAsync("detect", "--vis", notes), "x.png' is not an image");
+        Cli.AssertOneLineError(await Cli.RunAsync("detect", "--vis", notes), "x.png' is not an image");
     }
 }

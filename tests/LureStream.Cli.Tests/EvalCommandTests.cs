@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using LureStream.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -175,14 +176,14 @@ public sealed class EvalCommandTests
         Assert.Equal(5, r.StdOut.Trim().Split('\n').Length); // header, 3 rows, mean
 
         string empty = _data.NewDir("emptyfused");
-        Tools.AssertOneLineError(await Cli.RunAsync("eval", "--ir", _data.CleanIr, "--vis", _data.CleanVis, "--fused", empty), "has no images");
-        Tools.AssertOneLineError(await Cli.RunAsync("eval", "--ir", _data.CleanIr, "--vis", _data.CleanVis, "--fused", Path.Combine(_data.Root, "nowhere")),
+        Cli.AssertOneLineError(await Cli.RunAsync("eval", "--ir", _data.CleanIr, "--vis", _data.CleanVis, "--fused", empty), "has no images");
+        Cli.AssertOneLineError(await Cli.RunAsync("eval", "--ir", _data.CleanIr, "--vis", _data.CleanVis, "--fused", Path.Combine(_data.Root, "nowhere")),
             "must be three folders or three image files");
-        Tools.AssertOneLineError(await Cli.RunAsync("eval", "--ir", _data.CleanIr, "--vis", _data.CleanVis, "--fused", fused, "--json", "--csv"), "choose one of");
+        Cli.AssertOneLineError(await Cli.RunAsync("eval", "--ir", _data.CleanIr, "--vis", _data.CleanVis, "--fused", fused, "--json", "--csv"), "choose one of");
 
         string other = _data.NewDir("othernames");
         File.Copy(Path.Combine(_data.CleanVis, "frame_00000.png"), Path.Combine(other, "unrelated.png"));
-        Tools.AssertOneLineError(await Cli.RunAsync("eval", "--ir", _data.CleanIr, "--vis", _data.CleanVis, "--fused", other), "no image matched");
+        Cli.AssertOneLineError(await Cli.RunAsync("eval", "--ir", _data.CleanIr, "--vis", _data.CleanVis, "--fused", other), "no image matched");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using LureStream.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -26,7 +27,7 @@ public sealed class FuseCommandTests
         Assert.Contains("engine: classical", r.StdOut);
         Assert.Contains("prompts:", r.StdOut);
         Assert.Equal((160, 128), Tools.FfprobeSize(outFile));
-        var (mean, sd) = Tools.MeanSd(Tools.FfmpegGray(outFile));
+        var (mean, sd) = Pixels.MeanSd(Tools.FfmpegGray(outFile));
         Assert.InRange(mean, 10, 245);
         Assert.True(sd > 5, $"fused image is flat (sd {sd:F2})");
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(outFile)!, "*.tmp"));
@@ -103,7 +104,7 @@ public sealed class FuseCommandTests
         File.WriteAllBytes(bad, good.AsSpan(0, 60).ToArray()); // header intact, image data cut off
         var r = await Cli.RunAsync("fuse", "--ir", bad, "--vis", Path.Combine(_data.CleanVis, "frame_00000.png"), "--out", Path.Combine(dir, "o.png"), "--engine", "classical");
         _log.WriteLine(r.ToString());
-        Tools.AssertOneLineError(r, "bad.png");
+        Cli.AssertOneLineError(r, "bad.png");
         Assert.False(File.Exists(Path.Combine(dir, "o.png")));
     }
 
@@ -136,21 +137,21 @@ public sealed class FuseCommandTests
         string vis = Path.Combine(_data.CleanVis, "frame_00000.png");
         string outFile = Path.Combine(_data.NewDir("mistakes"), "f.png");
 
-        Tools.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", ir, "--vis", vis, "--out", outFile, "--engine", "turbo"), "unknown engine 'turbo'");
-        Tools.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", ir, "--vis", vis, "--out", outFile, "--size", "12"), "--size '12'");
-        Tools.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", ir, "--vis", vis, "--out", outFile, "--ir-condition", "haze"), "not an infrared degradation");
-        Tools.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", ir, "--vis", vis, "--out", outFile, "--vis-condition", "sunny"), "'sunny' is not a condition");
-        Tools.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", _data.CleanIr, "--vis", vis, "--out", outFile), "give two files or two folders");
-        Tools.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", ir + ".nope", "--vis", vis, "--out", outFile), "file not found");
+        Cli.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", ir, "--vis", vis, "--out", outFile, "--engine", "turbo"), "unknown engine 'turbo'");
+        Cli.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", ir, "--vis", vis, "--out", outFile, "--size", "12"), "--size '12'");
+        Cli.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", ir, "--vis", vis, "--out", outFile, "--ir-condition", "haze"), "not an infrared degradation");
+        Cli.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", ir, "--vis", vis, "--out", outFile, "--vis-condition", "sunny"), "'sunny' is not a condition");
+        Cli.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", _data.CleanIr, "--vis", vis, "--out", outFile), "give two files or two folders");
+        Cli.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", ir + ".nope", "--vis", vis, "--out", outFile), "file not found");
 
         string notes = Path.Combine(_data.NewDir("notes"), "notes.txt");
         File.WriteAllText(notes, "hello");
         var r = await Cli.RunAsync("fuse", "--ir", notes, "--vis", vis, "--out", outFile, "--engine", "classical");
-        Tools.AssertOneLineError(r, "notes.txt' is not an image");
+        Cli.AssertOneLineError(r, "notes.txt' is not an image");
         Assert.Single(r.StdErr.Trim().Split('\n'));
 
         string empty = _data.NewDir("empty");
-        Tools.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", empty, "--vis", _data.CleanVis, "--out", _data.NewDir("o"), "--engine", "classical"), "has no images");
+        Cli.AssertOneLineError(await Cli.RunAsync("fuse", "--ir", empty, "--vis", _data.CleanVis, "--out", _data.NewDir("o"), "--engine", "classical"), "has no images");
         Assert.False(File.Exists(outFile));
     }
 
@@ -159,7 +160,7 @@ public sealed class FuseCommandTests
     {
         var r = await Cli.RunAsync("fuse", "--ir", Path.Combine(_data.CleanIr, "frame_00000.png"), "--vis", Path.Combine(_data.CleanVis, "frame_00000.png"),
             "--out", Path.Combine(_data.NewDir("nolure"), "f.png"), "--engine", "lure", "--model", Path.Combine(_data.Root, "absent"));
-        Tools.AssertOneLineError(r, "engine lure needs a model bundle");
+        Cli.AssertOneLineError(r, "engine lure needs a model bundle");
     }
 
     [Fact]
@@ -197,7 +198,7 @@ public sealed class FuseCommandTests
     {
         string outDir = Path.Combine(_data.NewDir("lure"), "out");
         var r = await Cli.RunAsync("fuse", "--ir", Path.Combine(_data.Degraded, "ir"), "--vis", Path.Combine(_data.Degraded, "vis"), "--out", outDir,
-            "--engine", "lure", "--model", Tools.LureBundle!, "--auto");
+            "--engine", "lure", "--model", Repository.LureBundle!, "--auto");
         _log.WriteLine(r.ToString());
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("engine: lure on onnxruntime:", r.StdOut);
@@ -209,12 +210,12 @@ public sealed class FuseCommandTests
 
         string single = Path.Combine(_data.NewDir("lure1"), "f.png");
         r = await Cli.RunAsync("fuse", "--ir", Path.Combine(_data.CleanIr, "frame_00000.png"), "--vis", Path.Combine(_data.CleanVis, "frame_00000.png"),
-            "--out", single, "--engine", "lure", "--model", Tools.LureBundle!, "--vis-prompt", "a dark night scene", "--ir-condition", "low_contrast");
+            "--out", single, "--engine", "lure", "--model", Repository.LureBundle!, "--vis-prompt", "a dark night scene", "--ir-condition", "low_contrast");
         _log.WriteLine(r.ToString());
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("\"a dark night scene\" (free text)", r.StdOut);
         Assert.Contains("ir low_contrast", r.StdOut);
-        var (_, sd) = Tools.MeanSd(Tools.FfmpegGray(single));
+        var (_, sd) = Pixels.MeanSd(Tools.FfmpegGray(single));
         Assert.True(sd > 5, $"LURE output is flat (sd {sd:F2})");
     }
 }

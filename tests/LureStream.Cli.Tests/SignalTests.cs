@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
+using LureStream.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -45,61 +45,48 @@ public class SignalTests
               enabled: false
             """);
 
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = dir,
-        };
-        // --seconds bounds the run should the signal be lost; the signal comes long before.
-        foreach (string a in new[] { Cli.DllPath, "run", "--config", config, "--seconds", "300", "--log-file", "none" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var run = Process.Start(psi)!;
         var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
         var progress = new SemaphoreSlim(0);
-        run.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
+        // --seconds bounds the run should the signal be lost; the signal comes long before.
+        using var run = Cli.StartProcess(["run", "--config", config, "--seconds", "300"], dir,
+            onStdoutLine: line =>
             {
-                return;
-            }
-            lock (stdout)
+                lock (stdout)
+                {
+                    stdout.AppendLine(line);
+                }
+                if (line.StartsWith("progress:", StringComparison.Ordinal))
+                {
+                    progress.Release();
+                }
+            },
+            onStderrLine: line =>
             {
-                stdout.AppendLine(e.Data);
-            }
-            if (e.Data.StartsWith("progress:", StringComparison.Ordinal))
-            {
-                progress.Release();
-            }
-        };
-        run.BeginOutputReadLine();
-        var stderr = run.StandardError.ReadToEndAsync();
+                lock (stderr)
+                {
+                    stderr.AppendLine(line);
+                }
+            });
         try
         {
             // Running: wait for the first progress line (every 5 s, once frames flow), bounded for a loaded machine.
             bool running = await progress.WaitAsync(TimeSpan.FromSeconds(90));
-            Assert.True(running && !run.HasExited, $"the run did not start: {Text(stdout)}\n{(run.HasExited ? await stderr : "")}");
+            Assert.True(running && !run.HasExited, $"the run did not start: {Text(stdout)}\n{(run.HasExited ? Text(stderr) : "")}");
 
             var sent = Stopwatch.StartNew();
             var kill = Tools.Run("kill", [$"-{signal}", run.Id.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
             Assert.True(kill.ExitCode == 0, kill.ToString());
-            Assert.True(await WaitForExitAsync(run, TimeSpan.FromSeconds(60)), $"no exit within 60 s of SIG{signal}");
+            Assert.True(await Tools.WaitForExitAsync(run, TimeSpan.FromSeconds(60)), $"no exit within 60 s of SIG{signal}");
             _output.WriteLine($"SIG{signal}: exit {run.ExitCode} after {sent.Elapsed.TotalSeconds:F1} s");
         }
         finally
         {
-            if (!run.HasExited)
-            {
-                run.Kill(entireProcessTree: true);
-            }
+            Tools.Stop(run);
         }
         run.WaitForExit(); // flushes the redirected output
         string text = Text(stdout);
-        string err = await stderr;
+        string err = Text(stderr);
         _output.WriteLine(text);
         _output.WriteLine(err);
         // 143 (or 130 without a summary) means the runtime's default action killed the process: nothing cancelled the
@@ -114,13 +101,10 @@ public class SignalTests
         int frames = int.Parse(published.Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.True(frames > 0, text);
 
-        var count = Tools.Run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
-            "stream=nb_read_frames,width,height,codec_name", "-of", "json", mkv], TimeSpan.FromSeconds(60));
-        Assert.True(count.ExitCode == 0, "ffprobe cannot read the MKV: " + count);
-        var s = JsonDocument.Parse(count.StdOut).RootElement.GetProperty("streams")[0];
-        Assert.Equal(frames, int.Parse(s.GetProperty("nb_read_frames").GetString()!, CultureInfo.InvariantCulture));
-        Assert.Equal(160, s.GetProperty("width").GetInt32());
-        Assert.Equal(128, s.GetProperty("height").GetInt32());
+        var (count, width, height, _) = Tools.ProbeVideo(mkv);
+        Assert.Equal(frames, count);
+        Assert.Equal(160, width);
+        Assert.Equal(128, height);
         Directory.Delete(dir, true);
     }
 
@@ -129,20 +113,6 @@ public class SignalTests
         lock (sb)
         {
             return sb.ToString();
-        }
-    }
-
-    private static async Task<bool> WaitForExitAsync(Process p, TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 }

@@ -1,6 +1,7 @@
 using LureStream.Core.Frames;
 using LureStream.Media.Stills;
 using OpenCvSharp;
+using LureStream.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -154,7 +155,7 @@ public sealed class StillsTests : IDisposable
         string zero = PathIn("zero.png");
         File.WriteAllBytes(zero, []);
         var r = await Cli.RunAsync("fuse", "--ir", zero, "--vis", vis, "--out", PathIn("o.png"), "--engine", "classical");
-        Tools.AssertOneLineError(r, "zero.png' is empty");
+        Cli.AssertOneLineError(r, "zero.png' is empty");
         Assert.Single(r.StdErr.Trim().Split('\n'));
 
         string corrupt = PathIn("corrupt.png");
@@ -162,12 +163,12 @@ public sealed class StillsTests : IDisposable
         b[b.Length / 2] ^= 0x5A;
         File.WriteAllBytes(corrupt, b);
         r = await Cli.RunAsync("fuse", "--ir", ir, "--vis", corrupt, "--out", PathIn("o.png"), "--engine", "classical");
-        Tools.AssertOneLineError(r, "corrupt.png' is a corrupt PNG");
+        Cli.AssertOneLineError(r, "corrupt.png' is a corrupt PNG");
         Assert.DoesNotContain("libpng", r.StdErr);
         Assert.False(File.Exists(PathIn("o.png")));
 
         r = await Cli.RunAsync("detect", "--vis", corrupt);
-        Tools.AssertOneLineError(r, "corrupt.png' is a corrupt PNG");
+        Cli.AssertOneLineError(r, "corrupt.png' is a corrupt PNG");
     }
 
     private string Sequence(string name, int count, int w, int h)
@@ -218,7 +219,7 @@ public sealed class StillsTests : IDisposable
         File.WriteAllBytes(bad, []);
         var r = await Cli.RunAsync("run", "--config", Config($"images:{ir}", $"images:{vis}"), "--seconds", "120");
         _log.WriteLine(r.ToString());
-        Tools.AssertOneLineError(r, $"'{bad}' is empty");
+        Cli.AssertOneLineError(r, $"'{bad}' is empty");
         Assert.Equal(CliContext.ExitUserError, r.ExitCode);
     }
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using LureStream.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -26,8 +26,8 @@ public class SystemdNotifyTests
         string socketPath = Path.Combine(dir, "notify.sock");
         using var socket = Bind(socketPath);
         var env = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "1000000" };
-        using var demo = Start(dir, env, "demo", "--seconds", "300", "--out", dir, "--rtsp-port", "0",
-            "--control-url", $"http://127.0.0.1:{FreePort()}", "--engine", "classical");
+        using var demo = Cli.StartProcess(["demo", "--seconds", "300", "--out", dir, "--rtsp-port", "0",
+            "--control-url", $"http://127.0.0.1:{Ports.FreeLoopbackPort()}", "--engine", "classical"], dir, env);
         var messages = new List<string>();
         try
         {
@@ -50,7 +50,7 @@ public class SystemdNotifyTests
         }
         finally
         {
-            Stop(demo);
+            Tools.Stop(demo);
             _output.WriteLine(string.Join(" | ", messages));
             Directory.Delete(dir, true);
         }
@@ -81,7 +81,7 @@ public class SystemdNotifyTests
             """);
         using var socket = Bind(socketPath);
         var env = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath };
-        using var run = Start(dir, env, "run", "--config", config, "--seconds", "300");
+        using var run = Cli.StartProcess(["run", "--config", config, "--seconds", "300"], dir, env);
         var messages = new List<string>();
         try
         {
@@ -94,7 +94,7 @@ public class SystemdNotifyTests
         }
         finally
         {
-            Stop(run);
+            Tools.Stop(run);
             _output.WriteLine(string.Join(" | ", messages));
             Directory.Delete(dir, true);
         }
@@ -105,43 +105,6 @@ public class SystemdNotifyTests
         var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint(path));
         return socket;
-    }
-
-    private static Process Start(string dir, Dictionary<string, string> env, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = dir,
-        };
-        foreach (string a in new[] { Cli.DllPath }.Concat(args).Concat(["--log-file", "none"]))
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        foreach (var (key, value) in env)
-        {
-            psi.Environment[key] = value;
-        }
-
-        var process = Process.Start(psi)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static void Stop(Process process)
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(10_000);
-        }
     }
 
     /// <summary>Receives datagrams into <paramref name="messages"/> until <paramref name="done"/> holds or the bound passes.</summary>
@@ -173,13 +136,4 @@ public class SystemdNotifyTests
     }
 
     private static int Count(List<string> messages, string message) => messages.Count(m => m == message);
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 }

@@ -1,12 +1,14 @@
 using System.Xml.Linq;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Core.Tests;
 
 /// <summary>
 /// The dependency direction between our projects, read from the project files themselves, so a reference that
-/// points the wrong way (Core on Media, Media on Fusion, a library on the command) fails the build's tests. The
-/// allowed sets are the README's "Dependency direction" table.
+/// points the wrong way (Core on Media, Media on Engines, a library on the command) fails the build's tests. The
+/// allowed sets are the "may depend on" column of the README's project table (Architecture), and each project's .csproj
+/// says the same in its header comment.
 /// </summary>
 public class DependencyDirectionTests
 {
@@ -15,27 +17,18 @@ public class DependencyDirectionTests
         ["LureStream.Core"] = [],
         ["LureStream.Media"] = ["LureStream.Core"],
         ["LureStream.Onnx"] = ["LureStream.Core"],
-        ["LureStream.Fusion"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx"],
-        ["LureStream.Pipeline"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Fusion"],
-        ["LureStream.Cli"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Fusion", "LureStream.Pipeline"],
+        ["LureStream.Prompts"] = ["LureStream.Core"],
+        ["LureStream.Engines"] = ["LureStream.Core", "LureStream.Onnx", "LureStream.Prompts"],
+        ["LureStream.Evaluation"] = ["LureStream.Core", "LureStream.Media", "LureStream.Prompts"],
+        ["LureStream.Pipeline"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Engines"],
+        ["LureStream.Benchmarks"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Engines", "LureStream.Pipeline"],
+        ["LureStream.Cli"] = ["LureStream.Core", "LureStream.Media", "LureStream.Onnx", "LureStream.Prompts", "LureStream.Engines", "LureStream.Evaluation", "LureStream.Pipeline", "LureStream.Benchmarks"],
     };
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LureStream.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("LureStream.sln not found above the test folder");
-    }
 
     public static TheoryData<string> Projects()
     {
         var data = new TheoryData<string>();
-        foreach (string dir in Directory.GetDirectories(Path.Combine(RepoRoot(), "src")))
+        foreach (string dir in Directory.GetDirectories(Path.Combine(Repository.Root, "src")))
         {
             data.Add(Path.GetFileName(dir));
         }
@@ -48,7 +41,7 @@ public class DependencyDirectionTests
     {
         Assert.True(Allowed.TryGetValue(project, out var allowed),
             $"src/{project} is not in the dependency table: add it here and to the README");
-        var csproj = XDocument.Load(Path.Combine(RepoRoot(), "src", project, project + ".csproj"));
+        var csproj = XDocument.Load(Path.Combine(Repository.Root, "src", project, project + ".csproj"));
         foreach (var reference in csproj.Descendants("ProjectReference"))
         {
             string target = Path.GetFileNameWithoutExtension(reference.Attribute("Include")!.Value.Replace('\\', '/'));

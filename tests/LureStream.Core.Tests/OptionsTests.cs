@@ -1,4 +1,5 @@
 using LureStream.Core.Options;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Core.Tests;
@@ -80,25 +81,13 @@ public class OptionsTests
     [Fact]
     public void Shipped_profiles_are_valid()
     {
-        string dir = Path.Combine(FindRoot(), "configs");
+        string dir = Path.Combine(Repository.Root, "configs");
         var files = Directory.GetFiles(dir, "*.yaml");
         Assert.NotEmpty(files);
         foreach (var f in files)
         {
             OptionsLoader.LoadFile(f);
         }
-    }
-
-    internal static string FindRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "LureStream.sln")))
-            {
-                return d.FullName;
-            }
-        }
-        throw new InvalidOperationException("repository root not found");
     }
 
     [Theory]

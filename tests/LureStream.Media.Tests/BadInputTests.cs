@@ -4,6 +4,7 @@ using LureStream.Core.Frames;
 using LureStream.Core.Media;
 using LureStream.Media.Sinks;
 using LureStream.Media.Sources;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Media.Tests;

@@ -4,6 +4,7 @@ using LureStream.Core.Frames;
 using LureStream.Core.Media;
 using LureStream.Media.Sinks;
 using LureStream.Media.Sources;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Media.Tests;
@@ -74,7 +75,7 @@ public sealed class RtspServerTests : GstTest
 
             var clients = Enumerable.Range(0, 2).Select(_ => Task.Run(() => Tools.Run("ffmpeg",
                 ["-nostdin", "-rtsp_transport", "tcp", "-i", server.Url, "-frames:v", "10", "-f", "null", "-"], TimeSpan.FromSeconds(40)))).ToArray();
-            foreach (Tools.ProcessResult c in await Task.WhenAll(clients))
+            foreach (ProcessResult c in await Task.WhenAll(clients))
             {
                 Assert.True(c.ExitCode == 0, c.StdErr);
                 Assert.Contains("frame=", c.StdErr);
@@ -153,7 +154,7 @@ public sealed class RtspServerTests : GstTest
         Assert.False(probe.IsCompleted);
         using (new Feeder(server, PixelFormat.Gray8))
         {
-            Tools.ProcessResult r = await probe;
+            ProcessResult r = await probe;
             Assert.True(r.ExitCode == 0, r.StdErr);
             Assert.Contains("\"width\": 160", r.StdOut);
         }

@@ -3,6 +3,7 @@ using LureStream.Core.Media;
 using LureStream.Media.Probe;
 using LureStream.Media.Sinks;
 using LureStream.Media.Sources;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Media.Tests;

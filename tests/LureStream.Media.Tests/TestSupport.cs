@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using LureStream.Core.Frames;
 using LureStream.Media.Gst;
 using Xunit;
@@ -106,54 +105,5 @@ public static class Patterns
                 }
             }
         }
-    }
-}
-
-public static class Tools
-{
-    public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr);
-
-    /// <summary>Runs a tool with a hard timeout (killed on expiry).</summary>
-    public static ProcessResult Run(string file, IEnumerable<string> args, TimeSpan timeout)
-    {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
-        Task<string> so = p.StandardOutput.ReadToEndAsync();
-        Task<string> se = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout))
-        {
-            try
-            {
-                p.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-            p.WaitForExit(5000);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {timeout.TotalSeconds} s; stderr: {(se.IsCompleted ? se.Result : "")}");
-        }
-        p.WaitForExit();
-        return new ProcessResult(p.ExitCode, so.Result, se.Result);
-    }
-
-    /// <summary>ffprobe's view of the first video stream: frames counted by decoding, size, codec.</summary>
-    public static (int Frames, int Width, int Height, string Codec) ProbeVideo(string pathOrUrl)
-    {
-        var r = Run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
-            "-show_entries", "stream=nb_read_frames,width,height,codec_name", "-of", "json", pathOrUrl], TimeSpan.FromSeconds(30));
-        Assert.True(r.ExitCode == 0, $"ffprobe failed: {r.StdErr}");
-        using var doc = JsonDocument.Parse(r.StdOut);
-        JsonElement s = doc.RootElement.GetProperty("streams")[0];
-        return (int.Parse(s.GetProperty("nb_read_frames").GetString()!), s.GetProperty("width").GetInt32(),
-            s.GetProperty("height").GetInt32(), s.GetProperty("codec_name").GetString()!);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Onnx.Tests;
@@ -90,7 +91,7 @@ public class SessionTests
     [Fact]
     public void SymbolicDimensionsAreDescribedByName()
     {
-        var path = Path.Combine(Models.RepositoryRoot(), "models", "lure-lite", "text_encoder.onnx");
+        var path = Path.Combine(Repository.Root, "models", "lure-lite", "text_encoder.onnx");
         using var s = OnnxSession.Create(path, Models.Cpu);
         Assert.Equal("int64[1,seq]", OnnxSession.Describe(s.Session.InputMetadata["input_ids"]));
     }

@@ -46,18 +46,6 @@ internal static class Models
         }
         return x;
     }
-
-    public static string RepositoryRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "LureStream.sln")))
-            {
-                return d.FullName;
-            }
-        }
-        throw new InvalidOperationException("repository root not found");
-    }
 }
 
 /// <summary>Independent reference: a naive 3×3 convolution, pad 1.</summary>

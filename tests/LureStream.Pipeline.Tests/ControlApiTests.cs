@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using LureStream.Core.Options;
 using LureStream.Pipeline.Hosting;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Pipeline.Tests;
@@ -14,8 +15,8 @@ public class ControlApiTests
     [Fact]
     public async Task Live_pipeline_serves_status_prompts_metrics_and_rtsp_to_several_viewers()
     {
-        int httpPort = Tools.FreePort();
-        int rtspPort = Tools.FreePort();
+        int httpPort = Ports.FreeLoopbackPort();
+        int rtspPort = Ports.FreeLoopbackPort();
         var o = PipelineRunTests.Options("synthetic:?seed=4&live=true&ir=low-contrast", "synthetic:?seed=4&live=true&vis=low-light", "live",
             new SinkOptions { Type = "rtsp", Port = rtspPort, Mount = "/fused" });
         o.Control.Enabled = true;
@@ -37,22 +38,22 @@ public class ControlApiTests
             string url = $"rtsp://127.0.0.1:{rtspPort}/fused";
             var viewers = new[]
             {
-                Task.Run(() => Tools.Run("ffmpeg", $"-v error -rtsp_transport tcp -i {url} -frames:v 15 -f null -", 60_000)),
-                Task.Run(() => Tools.Run("ffmpeg", $"-v error -rtsp_transport tcp -i {url} -frames:v 15 -f null -", 60_000)),
+                Task.Run(() => Tools.Run("ffmpeg", ["-v", "error", "-rtsp_transport", "tcp", "-i", url, "-frames:v", "15", "-f", "null", "-"], TimeSpan.FromSeconds(60))),
+                Task.Run(() => Tools.Run("ffmpeg", ["-v", "error", "-rtsp_transport", "tcp", "-i", url, "-frames:v", "15", "-f", "null", "-"], TimeSpan.FromSeconds(60))),
             };
             using (var put = await http.PutAsJsonAsync("api/prompt/vis", new { condition = "haze" }))
             {
                 Assert.Equal(HttpStatusCode.OK, put.StatusCode);
             }
-            var probe = Tools.Run("ffprobe", $"-v error -rtsp_transport tcp -show_entries stream=codec_name,width,height -of json {url}");
-            Assert.True(probe.ExitCode == 0, probe.Stderr);
-            var stream = JsonDocument.Parse(probe.Stdout).RootElement.GetProperty("streams")[0];
+            var probe = Tools.Run("ffprobe", ["-v", "error", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name,width,height", "-of", "json", url], TimeSpan.FromSeconds(60));
+            Assert.True(probe.ExitCode == 0, probe.StdErr);
+            var stream = JsonDocument.Parse(probe.StdOut).RootElement.GetProperty("streams")[0];
             Assert.Equal("h264", stream.GetProperty("codec_name").GetString());
             Assert.Equal(160, stream.GetProperty("width").GetInt32());
             foreach (var v in viewers)
             {
                 var r = await v;
-                Assert.True(r.ExitCode == 0, "viewer failed: " + r.Stderr);
+                Assert.True(r.ExitCode == 0, "viewer failed: " + r.StdErr);
             }
 
             // The override is used by the next frames and reported.
@@ -122,9 +123,9 @@ public class ControlApiTests
     {
         var target = new StatusFixture.FakeTarget();
         await Assert.ThrowsAsync<Core.LureStreamException>(() =>
-            Control.ControlServer.StartAsync(target, "http://0.0.0.0:" + Tools.FreePort(), null, CancellationToken.None));
+            Control.ControlServer.StartAsync(target, "http://0.0.0.0:" + Ports.FreeLoopbackPort(), null, CancellationToken.None));
 
-        int port = Tools.FreePort();
+        int port = Ports.FreeLoopbackPort();
         await using var server = await Control.ControlServer.StartAsync(target, $"http://0.0.0.0:{port}", "s3cret", CancellationToken.None);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
         using (var noToken = await http.PutAsJsonAsync("api/prompt/vis", new { condition = "haze" }))

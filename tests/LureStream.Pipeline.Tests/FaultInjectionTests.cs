@@ -2,10 +2,11 @@ using System.Diagnostics;
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Core.Media;
-using LureStream.Fusion.Classical;
+using LureStream.Engines.Classical;
 using LureStream.Media.Sinks;
 using LureStream.Media.Sources;
 using LureStream.Pipeline.Stages;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Pipeline.Tests;
@@ -98,7 +99,7 @@ public class FaultInjectionTests
 
     private static void AssertFinalised(string path, PipelineFailedException e)
     {
-        var (frames, width, _) = Tools.FfprobeCount(path);
+        var (frames, width, _, _) = Tools.ProbeVideo(path);
         Assert.Equal(160, width);
         Assert.Equal(e.Summary.PublishedFrames, frames);
     }
@@ -136,7 +137,7 @@ public class FaultInjectionTests
         Assert.Contains("injected sink fault at write 20", e.Message);
         // The file sink comes first in the tee, so it holds frame 20 too: every frame it accepted is in the file.
         Assert.Equal(20, sink.FramesWritten);
-        Assert.Equal(sink.FramesWritten, Tools.FfprobeCount(path).Frames);
+        Assert.Equal(sink.FramesWritten, Tools.ProbeVideo(path).Frames);
     }
 
     [Fact]
@@ -152,7 +153,7 @@ public class FaultInjectionTests
         sink.Dispose();
         Assert.True(summary.PublishedFrames > 10, $"published {summary.PublishedFrames}");
         Assert.Equal(1, pipeline.Metrics.Publish.Errors);
-        Assert.Equal(summary.PublishedFrames, Tools.FfprobeCount(path).Frames);
+        Assert.Equal(summary.PublishedFrames, Tools.ProbeVideo(path).Frames);
     }
 
     [Fact]

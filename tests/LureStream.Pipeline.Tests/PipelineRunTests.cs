@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LureStream.Core.Options;
 using LureStream.Pipeline.Hosting;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Pipeline.Tests;
@@ -70,7 +71,7 @@ public class PipelineRunTests
             new SinkOptions { Type = "file", Path = output });
         var summary = await PipelineRunner.RunAsync(o, null, CancellationToken.None, TextWriter.Null);
         Assert.Equal(25, summary.PublishedFrames);
-        var (frames, width, height) = Tools.FfprobeCount(output);
+        var (frames, width, height, _) = Tools.ProbeVideo(output);
         Assert.Equal(25, frames);
         Assert.Equal(160, width);
         Assert.Equal(128, height);

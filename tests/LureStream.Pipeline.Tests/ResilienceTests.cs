@@ -8,6 +8,7 @@ using LureStream.Media;
 using LureStream.Media.Sinks;
 using LureStream.Media.Synthetic;
 using LureStream.Pipeline.Hosting;
+using LureStream.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -35,7 +36,7 @@ public class ResilienceTests
     {
         var camera = RtspCamera.Start(port: 0);
         int rtspPort = camera.Port;
-        int httpPort = Tools.FreePort();
+        int httpPort = Ports.FreeLoopbackPort();
         var o = PipelineRunTests.Options("synthetic:?seed=1&live=true", camera.Url, "live", new SinkOptions { Type = "null" });
         o.Sources.Visible.RestartBackoffSeconds = 0.5;
         o.Sources.Infrared.RestartBackoffSeconds = 0.5;

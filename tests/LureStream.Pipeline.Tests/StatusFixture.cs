@@ -1,6 +1,7 @@
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Pipeline.Control;
+using LureStream.TestSupport;
 
 namespace LureStream.Pipeline.Tests;
 
@@ -22,7 +23,7 @@ internal sealed class StatusFixture : IAsyncDisposable
     public static async Task<StatusFixture> StartAsync(string? token = null, HttpMessageHandler? handler = null)
     {
         var target = new FakeTarget();
-        int port = Tools.FreePort();
+        int port = Ports.FreeLoopbackPort();
         var server = await ControlServer.StartAsync(target, $"http://127.0.0.1:{port}", token, CancellationToken.None);
         var http = handler is null ? new HttpClient() : new HttpClient(handler);
         http.BaseAddress = new Uri($"http://127.0.0.1:{port}/");

@@ -1,6 +1,6 @@
 using LureStream.Core.Media;
 using LureStream.Core.Options;
-using LureStream.Fusion;
+using LureStream.Engines;
 using LureStream.Media.Sources;
 using LureStream.Pipeline.Hosting;
 using Xunit;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using LureStream.Core.Options;
 using LureStream.Pipeline.Hosting;
 using Microsoft.Playwright;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Pipeline.Tests;
@@ -17,7 +18,7 @@ public class WebConsoleTests
     public async Task Console_shows_a_live_preview_and_an_override_click_changes_the_prompt()
     {
         Assert.True(File.Exists(Chromium), "Debian chromium is not installed (test.sh installs it)");
-        int httpPort = Tools.FreePort();
+        int httpPort = Ports.FreeLoopbackPort();
         var o = PipelineRunTests.Options("synthetic:?seed=6&live=true", "synthetic:?seed=6&live=true", "live", new SinkOptions { Type = "null" });
         o.Control.Enabled = true;
         o.Control.Url = $"http://127.0.0.1:{httpPort}";

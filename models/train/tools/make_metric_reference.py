@@ -2,9 +2,9 @@
 """Generate the fixed test triples of the metric tests and write their reference metric values.
 
 The triples are produced by integer-only formulas (a 32-bit LCG for noise plus ramps, discs, bars
-and a checkerboard) that tests/LureStream.Fusion.Tests/Metrics/MetricTestImages.cs reproduces
+and a checkerboard) that tests/LureStream.Evaluation.Tests/Metrics/MetricTestImages.cs reproduces
 bit-for-bit; the metric values come from the independent NumPy implementation in
-models/train/fusion_metrics.py. Output: tests/LureStream.Fusion.Tests/Metrics/metric_reference.json
+models/train/fusion_metrics.py. Output: tests/LureStream.Evaluation.Tests/Metrics/metric_reference.json
 
     /usr/bin/python3 models/train/tools/make_metric_reference.py
 """
@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 import fusion_metrics  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-OUT = os.path.join(REPO, "tests", "LureStream.Fusion.Tests", "Metrics", "metric_reference.json")
+OUT = os.path.join(REPO, "tests", "LureStream.Evaluation.Tests", "Metrics", "metric_reference.json")
 
 
 class Lcg:

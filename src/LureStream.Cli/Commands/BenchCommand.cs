@@ -1,13 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
+using LureStream.Benchmarks;
 using LureStream.Core;
 using LureStream.Core.Options;
-using LureStream.Fusion;
-using LureStream.Fusion.Conditions;
-using LureStream.Fusion.Lure;
-using LureStream.Fusion.Text;
-using LureStream.Onnx;
-using LureStream.Pipeline.Hosting;
+using LureStream.Engines.Lure;
+using LureStream.Evaluation.Conditions;
 
 namespace LureStream.Cli.Commands;
 
@@ -82,15 +79,7 @@ public static class BenchCommand
         {
             string dir = p.GetValue(promptModel) is { } d ? LureStreamPaths.Resolve(d)
                 : LureStreamPaths.DefaultModelDirectory ?? throw new ModelBundleException("no model bundle found (models/lure-lite)");
-            using var lure = LureModel.Load(dir);
-            var embedder = new OnnxTextEmbedder(lure.TextEncoder, lure.Manifest.EmbeddingDim);
-            var texts = new List<string> { lure.Manifest.PseudoPrompt };
-            foreach (var t in lure.Manifest.Tasks)
-            {
-                texts.Add(t.DefaultPrompt);
-            }
-            PromptCacheBenchmark.Run(lure.Tokenizer, embedder, Console.Out, Math.Max(1, p.GetValue(promptIterations)), texts,
-                new PromptEmbeddingCacheOptions { MaxTokens = lure.Manifest.Tokenizer.MaxLength });
+            PromptCacheBenchmark.RunOnBundle(dir, Console.Out, Math.Max(1, p.GetValue(promptIterations)));
             return 0;
         });
         command.Subcommands.Add(prompts);

@@ -4,9 +4,10 @@ using System.Text;
 using System.Text.Json;
 using LureStream.Core;
 using LureStream.Core.Frames;
+using LureStream.Media.Stills;
 using LureStream.Core.Fusion;
-using LureStream.Fusion.Conditions;
-using LureStream.Fusion.Lure;
+using LureStream.Prompts.Conditions;
+using LureStream.Engines.Lure;
 using Serilog;
 
 namespace LureStream.Cli.Commands;
@@ -43,7 +44,7 @@ public static class DetectCommand
         }
         ImageHeader? visHeader = visPath is null ? null : ImageFiles.ReadHeader(visPath);
         ImageHeader? irHeader = irPath is null ? null : ImageFiles.ReadHeader(irPath);
-        var (w, h) = sizeText is { Length: > 0 } st ? ImageFiles.ParseSize(st)
+        var (w, h) = sizeText is { Length: > 0 } st ? ImageSize.Parse(st)
             : visHeader is { } vh ? (vh.Width, vh.Height)
             : (irHeader!.Value.Width, irHeader.Value.Height);
         LureManifest? manifest = LoadManifest(modelDir);
@@ -197,13 +198,4 @@ public static class DetectCommand
     }
 
     private static double Round(float x) => float.IsFinite(x) ? Math.Round(x, 5) : 0;
-}
-
-/// <summary>Per-pair condition detection for <c>fuse --auto</c> (stills: no temporal hysteresis).</summary>
-internal sealed class PairConditions
-{
-    private readonly ConditionDetector _detector = new();
-
-    public (DegradationCondition Infrared, DegradationCondition Visible) Detect(Frame infrared, Frame visible) =>
-        (_detector.Detect(infrared, Modality.Infrared).Condition, _detector.Detect(visible, Modality.Visible).Condition);
 }

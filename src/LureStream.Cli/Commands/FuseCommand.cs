@@ -2,9 +2,11 @@ using System.CommandLine;
 using System.Diagnostics;
 using LureStream.Core;
 using LureStream.Core.Frames;
+using LureStream.Media.Stills;
 using LureStream.Core.Fusion;
 using LureStream.Core.Options;
-using LureStream.Fusion;
+using LureStream.Engines;
+using LureStream.Pipeline.Stills;
 using Serilog;
 
 namespace LureStream.Cli.Commands;
@@ -79,7 +81,7 @@ public static class FuseCommand
         {
             throw new LureStreamException($"unknown engine '{s.Engine}': use {string.Join(", ", OptionsValidator.Engines.SkipLast(1))} or {OptionsValidator.Engines[^1]}");
         }
-        (int Width, int Height)? size = s.Size is { Length: > 0 } text ? ImageFiles.ParseSize(text) : null;
+        (int Width, int Height)? size = s.Size is { Length: > 0 } text ? ImageSize.Parse(text) : null;
         var irFixed = FixedSelection(Modality.Infrared, s.IrCondition, s.IrPrompt);
         var visFixed = FixedSelection(Modality.Visible, s.VisCondition, s.VisPrompt);
 
@@ -118,19 +120,19 @@ public static class FuseCommand
         Console.WriteLine($"engine: {selection.Engine.Name} on {selection.Engine.Provider} ({Why(selection.Reason)})");
         Console.WriteLine(prompts.Describe());
 
-        using var fuser = new PairFuser(selection.Engine, prompts, size);
+        using var fuser = new StillPairFuser(selection.Engine, prompts, size);
         return scan is null
             ? FuseOne(fuser, s, ct)
             : FuseFolder(fuser, scan, s.Output, ct);
     }
 
-    private static int FuseOne(PairFuser fuser, FuseSettings s, CancellationToken ct)
+    private static int FuseOne(StillPairFuser fuser, FuseSettings s, CancellationToken ct)
     {
         string outPath = Directory.Exists(s.Output)
             ? Path.Combine(s.Output, Path.GetFileNameWithoutExtension(s.Visible) + ".png")
             : s.Output;
         var sw = Stopwatch.StartNew();
-        var result = fuser.Fuse(s.Infrared, s.Visible, outPath, null, ct);
+        var result = fuser.Fuse(s.Infrared, s.Visible, outPath, ct);
         if (fuser.Prompts.Auto && fuser.Prompts.UsesPrompts)
         {
             Console.WriteLine($"prompts used: ir {fuser.Prompts.Describe(result.Infrared)}; vis {fuser.Prompts.Describe(result.Visible)}");
@@ -139,7 +141,7 @@ public static class FuseCommand
         return 0;
     }
 
-    private static int FuseFolder(PairFuser fuser, PairScan scan, string outDir, CancellationToken ct)
+    private static int FuseFolder(StillPairFuser fuser, PairScan scan, string outDir, CancellationToken ct)
     {
         Directory.CreateDirectory(outDir);
         foreach (string ignored in scan.Ignored)
@@ -154,7 +156,7 @@ public static class FuseCommand
         int written = 0;
         using (var progress = new ProgressReporter(Console.Out, ProgressReporter.StdoutIsTerminal, plainLines: true, scan.Pairs.Count, "pairs"))
         {
-            fuser.Progress = progress;
+            fuser.AroundLog = progress.Around;
             foreach (ImagePair pair in scan.Pairs)
             {
                 ct.ThrowIfCancellationRequested();
@@ -162,7 +164,7 @@ public static class FuseCommand
                 try
                 {
                     var sw = Stopwatch.StartNew();
-                    var r = fuser.Fuse(pair.Infrared, pair.Visible, outPath, pair.Name, ct);
+                    var r = fuser.Fuse(pair.Infrared, pair.Visible, outPath, ct);
                     written++;
                     progress.Advance($"{pair.Name} -> {outPath} ({r.Width}x{r.Height}{r.PromptNote}, {sw.Elapsed.TotalMilliseconds:0} ms)", pair.Name);
                 }
@@ -173,7 +175,7 @@ public static class FuseCommand
                     progress.Advance($"{pair.Name}: failed", pair.Name);
                 }
             }
-            fuser.Progress = null;
+            fuser.AroundLog = null;
             if (fuser.UsedPromptsSummary() is { } used)
             {
                 progress.Line(Console.Out, used);
@@ -228,180 +230,12 @@ public static class FuseCommand
         string flag = $"--{modality.ShortName()}-condition";
         if (!DegradationConditions.TryParse(text, out var c))
         {
-            throw new LureStreamException($"{flag} '{text}' is not a condition: use {Allowed(modality)}");
+            throw new LureStreamException($"{flag} '{text}' is not a condition: use {DegradationConditions.KeysFor(modality)}");
         }
-        bool ok = modality == Modality.Infrared
-            ? c is DegradationCondition.None or DegradationCondition.LowContrast or DegradationCondition.LowResolution
-            : c is DegradationCondition.None or DegradationCondition.LowLight or DegradationCondition.Haze or DegradationCondition.Overexposure;
-        if (!ok)
+        if (!c.AppliesTo(modality))
         {
-            throw new LureStreamException($"{flag} {c.Key()} is not {(modality == Modality.Infrared ? "an infrared" : "a visible")} degradation: use {Allowed(modality)}");
+            throw new LureStreamException($"{flag} {c.Key()} is not {(modality == Modality.Infrared ? "an infrared" : "a visible")} degradation: use {DegradationConditions.KeysFor(modality)}");
         }
         return c;
-    }
-
-    private static string Allowed(Modality modality) => modality == Modality.Infrared
-        ? "none, low_contrast, low_resolution"
-        : "none, low_light, haze, overexposure";
-
-    /// <summary>Which prompts a pair gets: explicit ones, detected ones (--auto), or the clean (pseudo) prompt.</summary>
-    internal sealed class PromptPlan
-    {
-        private readonly EngineSelection _selection;
-
-        public PromptPlan(EngineSelection selection, PromptSelection? ir, PromptSelection? vis, bool auto)
-        {
-            _selection = selection;
-            Infrared = ir;
-            Visible = vis;
-            Auto = auto && (ir is null || vis is null);
-        }
-
-        public PromptSelection? Infrared { get; }
-        public PromptSelection? Visible { get; }
-
-        /// <summary>True when the detector decides at least one modality.</summary>
-        public bool Auto { get; }
-
-        public bool UsesPrompts => _selection.Prompted is not null;
-
-        public string Text(in PromptSelection s) => _selection.Prompted?.PromptText(s) ?? s.Text ?? s.Condition.Key();
-
-        public string Describe()
-        {
-            if (!UsesPrompts)
-            {
-                string given = Infrared is not null || Visible is not null || Auto ? " (the given prompts/conditions have no effect)" : "";
-                return $"prompts: not used by the classical engine{given}";
-            }
-            return $"prompts: ir {Side(Infrared)}; vis {Side(Visible)}";
-        }
-
-        public string Describe(in PromptSelection s) => s.Text is null
-            ? $"{s.Condition.Key()} \"{Text(s)}\""
-            : s.Condition == DegradationCondition.None ? $"\"{Text(s)}\" (free text)" : $"{s.Condition.Key()} \"{Text(s)}\" (free text)";
-
-        /// <summary>Short form for per-pair lines: the condition, or "free text".</summary>
-        public static string Label(in PromptSelection s) => s.Text is null ? s.Condition.Key() : "free text";
-
-        private string Side(PromptSelection? s) => s switch
-        {
-            { } fixedSel => Describe(fixedSel),
-            null when Auto => "chosen per pair by the condition detector",
-            null => Describe(PromptSelection.Clean),
-        };
-    }
-
-    internal readonly record struct FuseResult(int Width, int Height, string PromptNote, PromptSelection Infrared, PromptSelection Visible);
-
-    /// <summary>Loads, fuses and writes one pair at a time, keeping the output frame between pairs of one size.</summary>
-    internal sealed class PairFuser : IDisposable
-    {
-        private readonly IFusionEngine _engine;
-        private readonly PromptPlan _prompts;
-        private readonly (int Width, int Height)? _size;
-        private readonly PairConditions? _detector;
-        private Frame? _output;
-
-        public PairFuser(IFusionEngine engine, PromptPlan prompts, (int Width, int Height)? size)
-        {
-            _engine = engine;
-            _prompts = prompts;
-            _size = size;
-            _detector = prompts.Auto && prompts.UsesPrompts ? new PairConditions() : null;
-        }
-
-        public PromptPlan Prompts => _prompts;
-        public ProgressReporter? Progress { get; set; }
-        public int ResampledCount { get; private set; }
-
-        public FuseResult Fuse(string irPath, string visPath, string outPath, string? name, CancellationToken ct)
-        {
-            ImageHeader visHeader = ImageFiles.ReadHeader(visPath);
-            ImageHeader irHeader = ImageFiles.ReadHeader(irPath);
-            var (w, h) = _size ?? (visHeader.Width, visHeader.Height);
-            if (irHeader.Width != w || irHeader.Height != h)
-            {
-                ResampledCount++;
-                if (ResampledCount == 1 || Progress is null)
-                {
-                    string why = _size is null ? "the visible size" : "--size";
-                    Warn($"infrared '{irPath}' is {irHeader.Width}x{irHeader.Height}; resampled to {w}x{h} ({why})");
-                }
-            }
-            using Frame ir = ImageFiles.Load(irPath, Modality.Infrared, PixelFormat.Gray8, w, h, ct);
-            using Frame vis = ImageFiles.Load(visPath, Modality.Visible, PixelFormat.Rgb24, w, h, ct);
-            Frame output = Output(w, h);
-
-            PromptSelection irSel = _prompts.Infrared ?? PromptSelection.Clean;
-            PromptSelection visSel = _prompts.Visible ?? PromptSelection.Clean;
-            string note = "";
-            if (_detector is not null)
-            {
-                var detected = _detector.Detect(ir, vis);
-                irSel = _prompts.Infrared ?? new PromptSelection(detected.Infrared);
-                visSel = _prompts.Visible ?? new PromptSelection(detected.Visible);
-                note = $", ir {PromptPlan.Label(irSel)}, vis {PromptPlan.Label(visSel)}";
-                Count(_usedIr, _prompts.Describe(irSel));
-                Count(_usedVis, _prompts.Describe(visSel));
-            }
-            _engine.Fuse(ir, vis, output, new FusionPrompts(irSel, visSel));
-            ImageFiles.SavePng(output, outPath);
-            return new FuseResult(w, h, note, irSel, visSel);
-        }
-
-        private readonly SortedDictionary<string, int> _usedIr = new(StringComparer.Ordinal);
-        private readonly SortedDictionary<string, int> _usedVis = new(StringComparer.Ordinal);
-
-        private static void Count(SortedDictionary<string, int> counts, string key) =>
-            counts[key] = counts.GetValueOrDefault(key) + 1;
-
-        /// <summary>With --auto: which prompts were used how often (one line per modality), or null.</summary>
-        public string? UsedPromptsSummary()
-        {
-            if (_detector is null || _usedIr.Count + _usedVis.Count == 0)
-            {
-                return null;
-            }
-            static string Join(SortedDictionary<string, int> counts)
-            {
-                var parts = new List<string>(counts.Count);
-                foreach (var (text, n) in counts)
-                {
-                    parts.Add($"{text} x{n}");
-                }
-                return string.Join(", ", parts);
-            }
-            return $"prompts used: ir {Join(_usedIr)}; vis {Join(_usedVis)}";
-        }
-
-        private void Warn(string message)
-        {
-            if (Progress is { } p)
-            {
-                p.Around(() => Log.Warning("{Message}", message));
-            }
-            else
-            {
-                Log.Warning("{Message}", message);
-            }
-        }
-
-        private Frame Output(int w, int h)
-        {
-            if (_output is { } o && o.Width == w && o.Height == h)
-            {
-                return o;
-            }
-            _output?.Dispose();
-            _output = Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
-            return _output;
-        }
-
-        public void Dispose()
-        {
-            _output?.Dispose();
-            _output = null;
-        }
     }
 }

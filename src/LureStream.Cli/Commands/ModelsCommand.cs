@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using LureStream.Core;
-using LureStream.Fusion.Lure;
+using LureStream.Engines.Lure;
 using LureStream.Onnx;
 
 namespace LureStream.Cli.Commands;

@@ -2,8 +2,8 @@ using System.Runtime.CompilerServices;
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Core.Options;
-using LureStream.Fusion;
-using LureStream.Fusion.Conditions;
+using LureStream.Engines;
+using LureStream.Prompts.Conditions;
 using LureStream.Pipeline.Control;
 using LureStream.Pipeline.Stages;
 using Serilog;
@@ -80,6 +80,7 @@ public sealed class PromptController : IPromptSource
 
     public void SetOverride(Modality modality, PromptSelection prompt)
     {
+        CheckModality(modality);
         prompt = prompt with { IsOverride = true };
         if (prompt.Text is { } text && _engine.Prompted is { } lure)
         {
@@ -103,6 +104,7 @@ public sealed class PromptController : IPromptSource
 
     public void ClearOverride(Modality modality)
     {
+        CheckModality(modality);
         lock (_gate)
         {
             if (modality == Modality.Infrared)
@@ -115,6 +117,14 @@ public sealed class PromptController : IPromptSource
             }
         }
         _log.Information("operator override for {Modality} cleared", modality);
+    }
+
+    private static void CheckModality(Modality modality)
+    {
+        if (modality is not (Modality.Infrared or Modality.Visible))
+        {
+            throw new ArgumentException($"prompts are set for infrared and visible, not {modality}", nameof(modality));
+        }
     }
 
     public ModalityPromptStatus Describe(Modality modality)

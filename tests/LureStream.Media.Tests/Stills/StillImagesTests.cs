@@ -1,6 +1,7 @@
 using LureStream.Core.Frames;
 using LureStream.Media.Stills;
 using OpenCvSharp;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Media.Tests.Stills;

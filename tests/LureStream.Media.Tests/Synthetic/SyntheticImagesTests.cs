@@ -1,6 +1,7 @@
 using LureStream.Core.Frames;
 using LureStream.Core.Media;
 using LureStream.Media.Synthetic;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Media.Tests.Synthetic;

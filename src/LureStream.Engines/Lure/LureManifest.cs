@@ -1,0 +1,220 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LureStream.Core;
+using LureStream.Core.Fusion;
+using LureStream.Prompts.Text;
+
+namespace LureStream.Engines.Lure;
+
+/// <summary>A model bundle that cannot be used: missing file, bad manifest, graph with the wrong inputs/outputs.</summary>
+public sealed class ModelBundleException : LureStreamException
+{
+    public ModelBundleException(string message) : base(message) { }
+    public ModelBundleException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>
+/// <c>manifest.json</c> of a LURE bundle (see DESIGN.md §3 and docs/models.md). <see cref="Family"/> says which graphs
+/// it holds: <c>lure</c> (text encoder, image encoder, fusion decoder) or <c>lure-rt</c> (text encoder and the
+/// low-resolution coefficient network).
+/// </summary>
+public sealed class LureManifest
+{
+    public const string FamilyLure = "lure";
+    public const string FamilyRt = "lure-rt";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
+
+    public string Name { get; init; } = "";
+    public string Version { get; init; } = "";
+
+    /// <summary><c>lure</c> (the default, for bundles written before families existed) or <c>lure-rt</c>.</summary>
+    public string Family { get; init; } = FamilyLure;
+
+    /// <summary>lure-rt: the frames are area-averaged by this factor before the coefficient network.</summary>
+    public int InputScale { get; init; } = 4;
+    public int Opset { get; init; }
+    public Dictionary<string, GraphSpec> Graphs { get; init; } = new();
+    public int SpatialMultiple { get; init; } = 8;
+    public int EmbeddingDim { get; init; }
+    public int[] LatentChannels { get; init; } = [];
+    public Dictionary<string, int> Modality { get; init; } = new();
+    public List<TaskSpec> Tasks { get; init; } = new();
+    public string PseudoPrompt { get; init; } = "";
+    public TokenizerSpec Tokenizer { get; init; } = new();
+
+    /// <summary>Every prompt the detector can choose: the pseudo (clean) prompt, then each task's default prompt.</summary>
+    public List<string> DefaultPrompts()
+    {
+        var prompts = new List<string>(Tasks.Count + 1) { PseudoPrompt };
+        foreach (var t in Tasks)
+        {
+            prompts.Add(t.DefaultPrompt);
+        }
+        return prompts;
+    }
+
+    /// <summary>The bundle's prompt tokenizer (vocabulary and casing from <see cref="Tokenizer"/>); needs no ONNX Runtime.</summary>
+    /// <exception cref="LureStreamException">The vocabulary is missing or unusable.</exception>
+    public PromptTokenizer CreateTokenizer() => PromptTokenizer.FromVocabFile(
+        System.IO.Path.Combine(Directory, Tokenizer.Vocab),
+        new PromptTokenizerOptions { Lowercase = Tokenizer.Lowercase, StripAccents = Tokenizer.StripAccents });
+    public string? Reference { get; init; }
+    public JsonElement? Metrics { get; init; }
+    public JsonElement? Training { get; init; }
+
+    [JsonIgnore]
+    public string Directory { get; private set; } = "";
+
+    public const string TextEncoder = "text_encoder";
+    public const string ImageEncoder = "image_encoder";
+    public const string FusionDecoder = "fusion_decoder";
+    public const string Coefficients = "coefficients";
+
+    public bool IsRealTime => Family == FamilyRt;
+
+    /// <summary>The graphs a bundle of this family must hold.</summary>
+    public IReadOnlyList<string> RequiredGraphs => IsRealTime ? [TextEncoder, Coefficients] : [TextEncoder, ImageEncoder, FusionDecoder];
+
+    public static LureManifest Load(string bundleDirectory)
+    {
+        string dir = Path.GetFullPath(bundleDirectory);
+        string path = Path.Combine(dir, "manifest.json");
+        if (!System.IO.Directory.Exists(dir))
+        {
+            throw new ModelBundleException($"model directory '{bundleDirectory}' does not exist");
+        }
+        if (!File.Exists(path))
+        {
+            throw new ModelBundleException($"'{bundleDirectory}' is not a LURE bundle: manifest.json is missing");
+        }
+        LureManifest? m;
+        try
+        {
+            m = JsonSerializer.Deserialize<LureManifest>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelBundleException($"{path}: invalid JSON ({e.Message})");
+        }
+        if (m is null)
+        {
+            throw new ModelBundleException($"{path}: empty manifest");
+        }
+        m.Directory = dir;
+        m.Validate(path);
+        return m;
+    }
+
+    public string PathOf(string graph) => Path.Combine(Directory, Graphs[graph].File);
+
+    /// <summary>The default prompt for a condition; <see cref="DegradationCondition.None"/> gives the pseudo prompt.</summary>
+    public string PromptFor(DegradationCondition condition)
+    {
+        if (condition == DegradationCondition.None)
+        {
+            return PseudoPrompt;
+        }
+        string key = condition.Key();
+        foreach (var t in Tasks)
+        {
+            if (t.Name == key)
+            {
+                return t.DefaultPrompt;
+            }
+        }
+        // A condition the model was not trained on: the clean prompt is the safe choice.
+        return PseudoPrompt;
+    }
+
+    private void Validate(string path)
+    {
+        var problems = new List<string>();
+        if (Family is not (FamilyLure or FamilyRt))
+        {
+            throw new ModelBundleException($"{path}: family '{Family}' is not one of {FamilyLure}, {FamilyRt}");
+        }
+        foreach (var g in RequiredGraphs)
+        {
+            if (!Graphs.TryGetValue(g, out var spec))
+            {
+                problems.Add($"graphs.{g} is missing");
+            }
+            else if (!File.Exists(Path.Combine(Directory, spec.File)))
+            {
+                problems.Add($"graph file {spec.File} is missing");
+            }
+        }
+        if (EmbeddingDim <= 0)
+        {
+            problems.Add("embedding_dim must be positive");
+        }
+        if (SpatialMultiple is <= 0 or > 256)
+        {
+            problems.Add("spatial_multiple must be in 1..256");
+        }
+        if (!IsRealTime && LatentChannels.Length != 4)
+        {
+            problems.Add("latent_channels must list 4 scales");
+        }
+        if (IsRealTime && InputScale is < 1 or > 64)
+        {
+            problems.Add("input_scale must be in 1..64");
+        }
+        if (string.IsNullOrWhiteSpace(PseudoPrompt))
+        {
+            problems.Add("pseudo_prompt is empty");
+        }
+        if (!File.Exists(Path.Combine(Directory, Tokenizer.Vocab)))
+        {
+            problems.Add($"tokenizer vocab {Tokenizer.Vocab} is missing");
+        }
+        if (Tokenizer.MaxLength is < 4 or > 4096)
+        {
+            problems.Add("tokenizer.max_length must be in 4..4096");
+        }
+        if (problems.Count > 0)
+        {
+            throw new ModelBundleException($"{path}: {string.Join("; ", problems)}");
+        }
+    }
+}
+
+public sealed class GraphSpec
+{
+    public string File { get; init; } = "";
+    public List<TensorSpec> Inputs { get; init; } = new();
+    public List<TensorSpec> Outputs { get; init; } = new();
+}
+
+public sealed class TensorSpec
+{
+    public string Name { get; init; } = "";
+    public string Dtype { get; init; } = "";
+
+    /// <summary>Numbers are fixed sizes, strings name dynamic axes.</summary>
+    public List<JsonElement> Shape { get; init; } = new();
+}
+
+public sealed class TaskSpec
+{
+    public int Id { get; init; }
+    public string Name { get; init; } = "";
+    public string Modality { get; init; } = "";
+    public string DefaultPrompt { get; init; } = "";
+}
+
+public sealed class TokenizerSpec
+{
+    public string Vocab { get; init; } = "vocab.txt";
+    public bool Lowercase { get; init; } = true;
+
+    /// <summary>Strip accents (NFD, drop Mn); null follows <see cref="Lowercase"/> as in BERT.</summary>
+    public bool? StripAccents { get; init; }
+
+    public int MaxLength { get; init; } = 32;
+}

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using LureStream.Core.Frames;
+using LureStream.Core.Fusion;
+using LureStream.Core.Parallel;
+using LureStream.Engines.Lure;
+using LureStream.Prompts.Text;
+using LureStream.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Serilog;
+
+namespace LureStream.Engines.LureRt;
+
+/// <summary>
+/// lure-rt: LURE's prompt-conditioned network run at low resolution, applied at full resolution.
+/// Per frame: both sources are area-averaged to 1/<see cref="LureManifest.InputScale"/> (row-parallel), the
+/// coefficient network runs once on them with each modality's cached prompt embedding, and
+/// <see cref="ApplyCoefficientRows"/> applies the returned maps to the full-resolution sources (row-parallel).
+/// Every buffer, tensor and binding is made once per frame size, so a steady-state frame allocates nothing managed.
+/// </summary>
+/// <remarks>
+/// Binding follows <see cref="LureFusionEngine"/>: bind-once on the CPU provider; device-style (inputs written into
+/// alternating host staging buffers and rebound every frame, because a device provider copies a host tensor when it is
+/// bound) on CUDA/TensorRT or when forced with <c>fusion.binding: device-style</c>. The coefficient maps are bound to
+/// host memory: they are what comes back from the device, a few kilobytes per frame.
+/// </remarks>
+public sealed class LureRtEngine : IPromptedEngine
+{
+    private readonly LureModel _model;
+    private readonly PromptEmbeddingCache _prompts;
+    private readonly bool _ownsModel;
+    private readonly int _embeddingDim;
+    private readonly ParallelRows _rows;
+    private FrameBuffers? _buffers;
+    private long _frames;
+
+    public LureRtEngine(LureModel model, PromptEmbeddingCache prompts, bool ownsModel = true,
+        OrtBindingStyle binding = OrtBindingStyle.Auto, int kernelThreads = 0)
+    {
+        if (!model.Manifest.IsRealTime)
+        {
+            throw new ModelBundleException($"bundle {model.Manifest.Name} is family {model.Manifest.Family}, not {LureManifest.FamilyRt}");
+        }
+        _model = model;
+        _prompts = prompts;
+        _ownsModel = ownsModel;
+        _embeddingDim = model.Manifest.EmbeddingDim;
+        _rows = new ParallelRows(kernelThreads, "lure-rt");
+        BindingStyle = model.Coefficients.ResolveBindingStyle(binding);
+        Log.ForContext("Stage", "engine").Information("lure-rt binding {Binding} on {Provider}; full-resolution kernel on {Threads} thread(s)",
+            BindingStyle == OrtBindingStyle.BindOnce ? "bind-once" : "device-style", model.Provider, _rows.Threads);
+    }
+
+    public string Name => "lure-rt";
+    public string Provider => "onnxruntime:" + _model.Provider + "+cpu-simd";
+    public LureModel Model => _model;
+    public PromptEmbeddingCache Prompts => _prompts;
+    public OrtBindingStyle BindingStyle { get; }
+
+    /// <summary>Time of the last call's network run (for benchmarks: the rest is the two full-resolution kernels).</summary>
+    public TimeSpan LastNetworkTime { get; private set; }
+
+    public string PromptText(in PromptSelection selection) =>
+        string.IsNullOrWhiteSpace(selection.Text) ? _model.Manifest.PromptFor(selection.Condition) : selection.Text!;
+
+    public void Fuse(Frame infrared, Frame visible, Frame output, in FusionPrompts prompts)
+    {
+        if (infrared.Width != visible.Width || infrared.Height != visible.Height || output.Width != visible.Width || output.Height != visible.Height)
+        {
+            throw new ArgumentException($"lure-rt needs frames of one size: ir {infrared.Width}x{infrared.Height}, vis {visible.Width}x{visible.Height}, output {output.Width}x{output.Height}");
+        }
+        if (infrared.Format != PixelFormat.Gray8 || visible.Format != PixelFormat.Rgb24 || output.Format != PixelFormat.Rgb24)
+        {
+            throw new ArgumentException("lure-rt expects infrared Gray8, visible Rgb24 and an Rgb24 output");
+        }
+        var b = Buffers(visible.Width, visible.Height);
+        int k = BindingStyle == OrtBindingStyle.DeviceStyle ? (int)(_frames++ & 1) : 0;
+
+        _prompts.GetOrAdd(PromptText(prompts.Infrared)).Span.CopyTo(b.IrEmbedding[k]);
+        _prompts.GetOrAdd(PromptText(prompts.Visible)).Span.CopyTo(b.VisEmbedding[k]);
+        _rows.For(b.Geometry.InputHeight, new DownsampleRows(b.Geometry, infrared.UnsafeBuffer, visible.UnsafeBuffer, b.IrSmall[k], b.VisSmall[k]), minRowsPerChunk: 4);
+        if (BindingStyle == OrtBindingStyle.DeviceStyle)
+        {
+            b.BindInputs(k);
+        }
+
+        long t0 = Stopwatch.GetTimestamp();
+        _model.Coefficients.Run(b.Binding);
+        LastNetworkTime = Stopwatch.GetElapsedTime(t0);
+
+        _rows.For(visible.Height, new ApplyCoefficientRows(b.Geometry, b.CoefficientMaps, infrared.UnsafeBuffer, visible.UnsafeBuffer, output.UnsafeBuffer));
+    }
+
+    private FrameBuffers Buffers(int width, int height)
+    {
+        if (_buffers is { } b && b.Geometry.Width == width && b.Geometry.Height == height)
+        {
+            return b;
+        }
+        _buffers?.Dispose();
+        _buffers = null;
+        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, _model.Manifest.InputScale), _embeddingDim, BindingStyle);
+        return _buffers;
+    }
+
+    public void Dispose()
+    {
+        _buffers?.Dispose();
+        _buffers = null;
+        _rows.Dispose();
+        if (_ownsModel)
+        {
+            _model.Dispose();
+        }
+    }
+
+    /// <summary>Pinned host buffers, their tensors and the binding for one frame size.</summary>
+    private sealed class FrameBuffers : IDisposable
+    {
+        private readonly OwnedOrtResources _owned = new();
+        private readonly OrtValue[] _irValues, _visValues, _irEmbValues, _visEmbValues;
+
+        public FrameBuffers(LureModel model, RtGeometry geometry, int embeddingDim, OrtBindingStyle style)
+        {
+            Geometry = geometry;
+            int staging = style == OrtBindingStyle.DeviceStyle ? 2 : 1;
+            long h = geometry.InputHeight, w = geometry.InputWidth;
+            IrSmall = new float[staging][];
+            VisSmall = new float[staging][];
+            IrEmbedding = new float[staging][];
+            VisEmbedding = new float[staging][];
+            _irValues = new OrtValue[staging];
+            _visValues = new OrtValue[staging];
+            _irEmbValues = new OrtValue[staging];
+            _visEmbValues = new OrtValue[staging];
+            try
+            {
+                for (int k = 0; k < staging; k++)
+                {
+                    IrSmall[k] = GC.AllocateUninitializedArray<float>((int)(h * w), pinned: true);
+                    VisSmall[k] = GC.AllocateUninitializedArray<float>((int)(3 * h * w), pinned: true);
+                    IrEmbedding[k] = GC.AllocateArray<float>(embeddingDim, pinned: true);
+                    VisEmbedding[k] = GC.AllocateArray<float>(embeddingDim, pinned: true);
+                    _irValues[k] = Own(OrtValue.CreateTensorValueFromMemory(IrSmall[k], [1, 1, h, w]));
+                    _visValues[k] = Own(OrtValue.CreateTensorValueFromMemory(VisSmall[k], [1, 3, h, w]));
+                    _irEmbValues[k] = Own(OrtValue.CreateTensorValueFromMemory(IrEmbedding[k], [1, embeddingDim]));
+                    _visEmbValues[k] = Own(OrtValue.CreateTensorValueFromMemory(VisEmbedding[k], [1, embeddingDim]));
+                }
+                long ch = geometry.CoefficientHeight, cw = geometry.CoefficientWidth;
+                CoefficientMaps = GC.AllocateUninitializedArray<float>((int)(4 * ch * cw), pinned: true);
+                Binding = Own(model.Coefficients.Session.CreateIoBinding());
+                if (style != OrtBindingStyle.DeviceStyle)
+                {
+                    BindInputs(0);
+                }
+                Binding.BindOutput("coefficients", Own(OrtValue.CreateTensorValueFromMemory(CoefficientMaps, [1, 4, ch, cw])));
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        public RtGeometry Geometry { get; }
+        public float[][] IrSmall { get; }
+        public float[][] VisSmall { get; }
+        public float[][] IrEmbedding { get; }
+        public float[][] VisEmbedding { get; }
+        public float[] CoefficientMaps { get; } = [];
+        public OrtIoBinding Binding { get; } = null!;
+
+        /// <summary>Binds staging buffer <paramref name="k"/> (a device provider copies it now).</summary>
+        public void BindInputs(int k)
+        {
+            Binding.BindInput("infrared", _irValues[k]);
+            Binding.BindInput("visible", _visValues[k]);
+            Binding.BindInput("ir_embedding", _irEmbValues[k]);
+            Binding.BindInput("vis_embedding", _visEmbValues[k]);
+        }
+
+        private T Own<T>(T disposable) where T : IDisposable => _owned.Own(disposable);
+
+        public void Dispose() => _owned.Dispose();
+    }
+}

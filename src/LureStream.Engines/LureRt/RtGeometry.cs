@@ -1,0 +1,67 @@
+namespace LureStream.Engines.LureRt;
+
+/// <summary>
+/// Sizes and interpolation tables of lure-rt for one frame size. The network reads the frame area-averaged by
+/// <see cref="InputScale"/> and returns coefficient maps one stride-2 step smaller (the graph's stem conv), so
+/// <c>InputWidth = ceil(W / 4)</c> and <c>CoefficientWidth = ceil(InputWidth / 2)</c>. The maps are upsampled
+/// bilinearly with half-pixel centres and edge clamping — PyTorch's <c>interpolate(size=(H, W), mode="bilinear",
+/// align_corners=False)</c>, which training applied — so C# and the training graph compute the same pixels.
+/// </summary>
+public sealed class RtGeometry
+{
+    public RtGeometry(int width, int height, int inputScale)
+    {
+        if (width <= 0 || height <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), $"frame size {width}x{height}");
+        }
+        if (inputScale is < 1 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(inputScale), $"input scale {inputScale}");
+        }
+        Width = width;
+        Height = height;
+        InputScale = inputScale;
+        InputWidth = (width + inputScale - 1) / inputScale;
+        InputHeight = (height + inputScale - 1) / inputScale;
+        CoefficientWidth = (InputWidth + 1) / 2;
+        CoefficientHeight = (InputHeight + 1) / 2;
+        X0 = new int[width];
+        X1 = new int[width];
+        Wx = new float[width];
+        Fill(width, CoefficientWidth, X0, X1, Wx);
+    }
+
+    public int Width { get; }
+    public int Height { get; }
+    public int InputScale { get; }
+    public int InputWidth { get; }
+    public int InputHeight { get; }
+    public int CoefficientWidth { get; }
+    public int CoefficientHeight { get; }
+
+    /// <summary>Per output column: left and right coefficient column and the right one's weight.</summary>
+    public int[] X0 { get; }
+    public int[] X1 { get; }
+    public float[] Wx { get; }
+
+    /// <summary>The two source rows and the second one's weight for output row <paramref name="y"/>.</summary>
+    public (int Y0, int Y1, float Wy) Row(int y) => Source(y, Height, CoefficientHeight);
+
+    private static void Fill(int outSize, int inSize, int[] i0, int[] i1, float[] w)
+    {
+        for (int x = 0; x < outSize; x++)
+        {
+            (i0[x], i1[x], w[x]) = Source(x, outSize, inSize);
+        }
+    }
+
+    private static (int, int, float) Source(int dst, int outSize, int inSize)
+    {
+        float scale = (float)inSize / outSize;
+        float src = MathF.Max(0f, (dst + 0.5f) * scale - 0.5f);
+        int lo = Math.Min((int)src, inSize - 1);
+        int hi = Math.Min(lo + 1, inSize - 1);
+        return (lo, hi, src - lo);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Text.Json;
+using LureStream.Core.Frames;
+using LureStream.Core.Fusion;
+using LureStream.Engines.Lure;
+using LureStream.Engines.LureRt;
+using LureStream.Engines.Tests.Lure;
+using LureStream.Onnx;
+using LureStream.TestSupport;
+using Xunit;
+
+namespace LureStream.Engines.Tests.LureRt;
+
+/// <summary>
+/// The shipped lure-rt bundle through our stack (tokenizer, text encoder, ONNX Runtime binding, C# downsampling and
+/// full-resolution kernels) against the fused frames eager PyTorch computed end to end at export time
+/// (models/lure-rt/reference/rt_reference.json), plus the binding paths, ragged sizes and steady-state allocation.
+/// </summary>
+[Collection(AllocationCollection.Name)]
+public class LureRtEngineTests
+{
+    // Work in progress: the bundle ships under models/lure-rt once its prompt gate passes (models/train/model_card.py).
+    internal static readonly string Bundle = Repository.Path("models", "train", "checkpoints", "lure-rt-wip");
+    private static readonly string ReferenceDir = Path.Combine(Bundle, "reference");
+    private static readonly JsonElement Reference =
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(ReferenceDir, "rt_reference.json"))).RootElement;
+
+    private static byte[] Load(JsonElement spec) => File.ReadAllBytes(Path.Combine(ReferenceDir, spec.GetProperty("file").GetString()!));
+
+    private static int[] Shape(JsonElement spec) => spec.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+
+    [Fact]
+    public void Fused_frames_match_the_pytorch_pipeline_within_one_level()
+    {
+        using var engine = (LureRtEngine)FusionEngineFactory.CreatePromptedEngine(Bundle, threads: 1);
+        var irSpec = Reference.GetProperty("infrared");
+        int h = Shape(irSpec)[0], w = Shape(irSpec)[1];
+        var ir = Frame.CreateUnpooled(w, h, PixelFormat.Gray8);
+        var vis = Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
+        Load(irSpec).CopyTo(ir.Pixels);
+        Load(Reference.GetProperty("visible")).CopyTo(vis.Pixels);
+        int cases = 0;
+        foreach (var c in Reference.GetProperty("cases").EnumerateArray())
+        {
+            var prompts = new FusionPrompts(new PromptSelection(DegradationCondition.None, c.GetProperty("ir_prompt").GetString()),
+                new PromptSelection(DegradationCondition.None, c.GetProperty("vis_prompt").GetString()));
+            var output = Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
+            engine.Fuse(ir, vis, output, prompts);
+            var expected = Load(c.GetProperty("fused"));
+            int worst = 0, differing = 0;
+            for (int i = 0; i < expected.Length; i++)
+            {
+                int d = Math.Abs(expected[i] - output.Pixels[i]);
+                worst = Math.Max(worst, d);
+                differing += d > 0 ? 1 : 0;
+            }
+            Assert.True(worst <= 1, $"{c.GetProperty("case")}: max |diff| {worst} levels ({differing} of {expected.Length} values differ)");
+            Assert.True(differing < expected.Length / 100, $"{c.GetProperty("case")}: {differing} of {expected.Length} values differ by 1");
+            cases++;
+        }
+        Assert.Equal(2, cases);
+    }
+
+    [Fact]
+    public void The_prompt_changes_the_picture()
+    {
+        using var engine = FusionEngineFactory.CreatePromptedEngine(Bundle, threads: 1);
+        var (ir, vis) = Scenes.Pair(64, 48, seed: 5);
+        var clean = Frame.CreateUnpooled(64, 48, PixelFormat.Rgb24);
+        var lowLight = Frame.CreateUnpooled(64, 48, PixelFormat.Rgb24);
+        engine.Fuse(ir, vis, clean, FusionPrompts.Clean);
+        engine.Fuse(ir, vis, lowLight, new FusionPrompts(PromptSelection.Clean, new PromptSelection(DegradationCondition.LowLight)));
+        Assert.False(clean.Pixels.SequenceEqual(lowLight.Pixels), "the low-light prompt left the fused frame unchanged");
+    }
+
+    [Fact]
+    public void Device_style_binding_gives_the_bind_once_output_frame_after_frame()
+    {
+        using var bindOnce = (LureRtEngine)FusionEngineFactory.CreatePromptedEngine(Bundle, threads: 1);
+        using var deviceStyle = (LureRtEngine)FusionEngineFactory.CreatePromptedEngine(Bundle, threads: 1, binding: OrtBindingStyle.DeviceStyle);
+        Assert.Equal(OrtBindingStyle.BindOnce, bindOnce.BindingStyle);
+        Assert.Equal(OrtBindingStyle.DeviceStyle, deviceStyle.BindingStyle);
+        var prompts = new[]
+        {
+            FusionPrompts.Clean,
+            new FusionPrompts(PromptSelection.Clean, new PromptSelection(DegradationCondition.LowLight)),
+            new FusionPrompts(new PromptSelection(DegradationCondition.LowContrast), new PromptSelection(DegradationCondition.Haze)),
+        };
+        byte[]? previous = null;
+        for (int frame = 0; frame < 6; frame++)
+        {
+            var (ir, vis) = Scenes.Pair(72, 40, seed: frame);
+            var expected = Frame.CreateUnpooled(72, 40, PixelFormat.Rgb24);
+            var actual = Frame.CreateUnpooled(72, 40, PixelFormat.Rgb24);
+            bindOnce.Fuse(ir, vis, expected, prompts[frame % prompts.Length]);
+            deviceStyle.Fuse(ir, vis, actual, prompts[frame % prompts.Length]);
+            Assert.True(expected.Pixels.SequenceEqual(actual.Pixels), $"frame {frame}: device-style output differs from bind-once");
+            Assert.False(previous is not null && previous.AsSpan().SequenceEqual(expected.Pixels), $"frame {frame}: same output as the previous frame");
+            previous = expected.Pixels.ToArray();
+        }
+    }
+
+    [Theory]
+    [InlineData(97, 61)]
+    [InlineData(5, 3)]
+    [InlineData(1, 1)]
+    public void Ragged_sizes_fuse_a_flat_pair_into_a_smooth_frame(int w, int h)
+    {
+        // The exact edge-cell arithmetic is RtKernelTests'; here the engine must take any size end to end.
+        using var engine = FusionEngineFactory.CreatePromptedEngine(Bundle, threads: 1);
+        var ir = Frame.CreateUnpooled(w, h, PixelFormat.Gray8);
+        var vis = Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
+        ir.Pixels.Fill(150);
+        for (int i = 0; i < w * h; i++)
+        {
+            vis.Pixels[3 * i] = 90;
+            vis.Pixels[3 * i + 1] = 120;
+            vis.Pixels[3 * i + 2] = 60;
+        }
+        var output = Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
+        engine.Fuse(ir, vis, output, FusionPrompts.Clean);
+        // Neighbouring pixels differ by little (the coefficient maps are smooth); a broken edge cell would be a step.
+        var px = output.Pixels;
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    int v = px[3 * (y * w + x) + c];
+                    Assert.True(x == 0 || Math.Abs(v - px[3 * (y * w + x - 1) + c]) <= 4, $"step at {x},{y} channel {c}");
+                    Assert.True(y == 0 || Math.Abs(v - px[3 * ((y - 1) * w + x) + c]) <= 4, $"step at {x},{y} channel {c}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Steady_state_fuse_allocates_nothing_managed_on_any_thread()
+    {
+        using var engine = FusionEngineFactory.CreatePromptedEngine(Bundle, threads: 1);
+        var (ir, vis) = Scenes.Pair(160, 128, seed: 2);
+        var output = Frame.CreateUnpooled(160, 128, PixelFormat.Rgb24);
+        var prompts = new FusionPrompts(new PromptSelection(DegradationCondition.LowContrast), new PromptSelection(DegradationCondition.Haze));
+        // The kernels' worker threads count too: allocations on every thread, in a collection that runs alone.
+        long bytes = Allocations.MinimumPerRound(() => engine.Fuse(ir, vis, output, prompts), warmup: 40, rounds: 8, callsPerRound: 4, allThreads: true);
+        Assert.Equal(0, bytes);
+    }
+
+    [Fact]
+    public void A_full_lure_bundle_is_refused_as_lure_rt_and_the_reverse()
+    {
+        using var model = LureModel.Load(Repository.Path("models", "lure-lite"));
+        var e = Assert.Throws<ModelBundleException>(() => new LureRtEngine(model, null!, ownsModel: false));
+        Assert.Contains("not lure-rt", e.Message);
+        var e2 = Assert.Throws<ModelBundleException>(() => FusionEngineFactory.CreateLureEngine(Bundle, threads: 1));
+        Assert.Contains("is a lure-rt bundle", e2.Message);
+    }
+}

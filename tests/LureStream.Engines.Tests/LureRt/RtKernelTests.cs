@@ -1,0 +1,128 @@
+using LureStream.Core.Parallel;
+using LureStream.Engines.LureRt;
+using Xunit;
+
+namespace LureStream.Engines.Tests.LureRt;
+
+/// <summary>The two full-resolution kernels of lure-rt on cases whose answer is known without the network.</summary>
+public class RtKernelTests
+{
+    [Theory]
+    [InlineData(97, 61, 4)]
+    [InlineData(5, 3, 4)]
+    [InlineData(1, 1, 4)]
+    [InlineData(64, 48, 4)]
+    [InlineData(33, 17, 8)]
+    public void Area_average_of_a_flat_pair_is_flat_up_to_the_ragged_edges(int w, int h, int scale)
+    {
+        var g = new RtGeometry(w, h, scale);
+        var ir = Enumerable.Repeat((byte)200, w * h).ToArray();
+        var vis = new byte[w * h * 3];
+        for (int i = 0; i < w * h; i++)
+        {
+            (vis[3 * i], vis[3 * i + 1], vis[3 * i + 2]) = ((byte)51, (byte)102, (byte)255);
+        }
+        var irOut = new float[g.InputWidth * g.InputHeight];
+        var visOut = new float[3 * irOut.Length];
+        using var rows = new ParallelRows(2);
+        rows.For(g.InputHeight, new DownsampleRows(g, ir, vis, irOut, visOut), minRowsPerChunk: 1);
+        Assert.All(irOut, v => Assert.Equal(200f / 255f, v, 1e-6f));
+        int n = irOut.Length;
+        Assert.All(visOut.AsSpan(0, n).ToArray(), v => Assert.Equal(0.2f, v, 1e-6f));
+        Assert.All(visOut.AsSpan(n, n).ToArray(), v => Assert.Equal(0.4f, v, 1e-6f));
+        Assert.All(visOut.AsSpan(2 * n, n).ToArray(), v => Assert.Equal(1f, v, 1e-6f));
+    }
+
+    [Fact]
+    public void Area_average_is_the_mean_of_each_cell()
+    {
+        // 6x5 frame, scale 4: cells 4x4, 2x4, 4x1, 2x1; the IR value is x + 10y.
+        var g = new RtGeometry(6, 5, 4);
+        var ir = new byte[30];
+        for (int y = 0; y < 5; y++)
+        {
+            for (int x = 0; x < 6; x++)
+            {
+                ir[y * 6 + x] = (byte)(x + 10 * y);
+            }
+        }
+        var irOut = new float[4];
+        var visOut = new float[12];
+        using var rows = new ParallelRows(1);
+        rows.For(2, new DownsampleRows(g, ir, new byte[90], irOut, visOut));
+        Assert.Equal(new[] { 16.5f, 19.5f, 41.5f, 44.5f }, irOut.Select(v => MathF.Round(v * 255f, 3)).ToArray());
+    }
+
+    [Fact]
+    public void Coefficient_upsampling_follows_half_pixel_centres()
+    {
+        // 16 frame columns from 2 coefficient columns: scale 1/8, source = (x + 0.5) / 8 - 0.5, clamped at 0.
+        var g = new RtGeometry(16, 8, 4);
+        Assert.Equal(2, g.CoefficientWidth);
+        Assert.Equal(0, g.X0[3]);
+        Assert.Equal(0f, g.Wx[3]);          // (3.5 / 8) - 0.5 < 0 → clamped to column 0
+        Assert.Equal(0, g.X0[4]);
+        Assert.Equal(0.0625f, g.Wx[4], 1e-6f); // 4.5 / 8 - 0.5
+        Assert.Equal(0.9375f, g.Wx[11], 1e-6f);
+        Assert.Equal(1, g.X0[12]);
+        Assert.Equal(1, g.X1[15]);           // right edge clamps
+    }
+
+    private static byte[] Apply(RtGeometry g, float aVis, float aIr, float offset, float gain, byte[] ir, byte[] vis)
+    {
+        int plane = g.CoefficientWidth * g.CoefficientHeight;
+        var coef = new float[4 * plane];
+        coef.AsSpan(0, plane).Fill(aVis);
+        coef.AsSpan(plane, plane).Fill(aIr);
+        coef.AsSpan(2 * plane, plane).Fill(offset);
+        coef.AsSpan(3 * plane, plane).Fill(gain);
+        var output = new byte[vis.Length];
+        using var rows = new ParallelRows(2);
+        rows.For(g.Height, new ApplyCoefficientRows(g, coef, ir, vis, output), minRowsPerChunk: 1);
+        return output;
+    }
+
+    [Fact]
+    public void Identity_coefficients_give_back_the_visible_frame()
+    {
+        var g = new RtGeometry(23, 9, 4);
+        var rng = new Random(4);
+        var ir = new byte[23 * 9];
+        var vis = new byte[23 * 9 * 3];
+        rng.NextBytes(ir);
+        rng.NextBytes(vis);
+        var output = Apply(g, 1f, 0f, 0f, 1f, ir, vis);
+        // BT.601 there and back: exact up to rounding, except where the round trip leaves the RGB cube.
+        int worst = 0;
+        for (int i = 0; i < vis.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(vis[i] - output[i]));
+        }
+        Assert.True(worst <= 1, $"max |diff| {worst}");
+    }
+
+    [Fact]
+    public void Infrared_only_coefficients_with_zero_chroma_give_grey_infrared()
+    {
+        var g = new RtGeometry(10, 6, 4);
+        var ir = Enumerable.Range(0, 60).Select(i => (byte)(i * 4)).ToArray();
+        var vis = Enumerable.Range(0, 180).Select(i => (byte)(255 - i)).ToArray();
+        var output = Apply(g, 0f, 1f, 0f, 0f, ir, vis);
+        for (int i = 0; i < 60; i++)
+        {
+            Assert.Equal(ir[i], output[3 * i]);
+            Assert.Equal(ir[i], output[3 * i + 1]);
+            Assert.Equal(ir[i], output[3 * i + 2]);
+        }
+    }
+
+    [Fact]
+    public void Offset_brightens_and_clamps()
+    {
+        var g = new RtGeometry(8, 8, 4);
+        var ir = new byte[64];
+        var vis = Enumerable.Repeat((byte)100, 192).ToArray();
+        Assert.All(Apply(g, 1f, 0f, 0.2f, 1f, ir, vis), v => Assert.Equal(151, v)); // 100 + 0.2 * 255
+        Assert.All(Apply(g, 1f, 0f, 1f, 1f, ir, vis), v => Assert.Equal(255, v));
+    }
+}
