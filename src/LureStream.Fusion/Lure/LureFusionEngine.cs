@@ -98,6 +98,14 @@ public sealed class LureFusionEngine : IFusionEngine
         _model.FusionDecoder.Run(b.DecoderBinding);
         LastEncoderTime = Stopwatch.GetElapsedTime(t0, t1);
         LastDecoderTime = Stopwatch.GetElapsedTime(t1);
+        if (!b.Ran)
+        {
+            // The first run at a size pays one-off costs (arena growth, cuDNN algorithm search, a TensorRT engine build
+            // when the graph has no explicit profile): logged once so the steady-state figures can be told apart.
+            b.Ran = true;
+            Log.ForContext("Stage", "engine").Information("LURE first frame at {Width}x{Height}: encoder {EncoderMs:0.0} ms, decoder {DecoderMs:0.0} ms",
+                visible.Width, visible.Height, LastEncoderTime.TotalMilliseconds, LastDecoderTime.TotalMilliseconds);
+        }
 
         CropFused(b, output);
     }
@@ -256,6 +264,9 @@ public sealed class LureFusionEngine : IFusionEngine
 
         public int Width { get; }
         public int Height { get; }
+
+        /// <summary>False until the first frame at this size has run.</summary>
+        public bool Ran { get; set; }
         public int PaddedWidth { get; }
         public int PaddedHeight { get; }
         public byte[][] Image { get; }

@@ -40,8 +40,11 @@ public sealed class LureModel : IDisposable
         {
             // The text encoder runs once per distinct prompt: the CPU is always good enough for it.
             sessions.Add(Open(manifest, LureManifest.TextEncoder, ProviderSelection.ToSessionConfig(new[] { new ProviderOptions { Name = "cpu" } }, 1, "lure-text")));
-            sessions.Add(Open(manifest, LureManifest.ImageEncoder, ProviderSelection.ToSessionConfig(providerList, threads, "lure-image")));
-            sessions.Add(Open(manifest, LureManifest.FusionDecoder, ProviderSelection.ToSessionConfig(providerList, threads, "lure-fusion")));
+            // The engine runs the image encoder on both modalities in one batch of two; TensorRT profiles follow that.
+            sessions.Add(Open(manifest, LureManifest.ImageEncoder, ProviderSelection.ToSessionConfig(providerList, threads, "lure-image",
+                GraphShapes.Of(manifest, LureManifest.ImageEncoder, batch: 2))));
+            sessions.Add(Open(manifest, LureManifest.FusionDecoder, ProviderSelection.ToSessionConfig(providerList, threads, "lure-fusion",
+                GraphShapes.Of(manifest, LureManifest.FusionDecoder, batch: 1))));
         }
         catch
         {
