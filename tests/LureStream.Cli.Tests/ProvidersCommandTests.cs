@@ -81,6 +81,25 @@ public sealed class ProvidersCommandTests
     }
 
     [Fact]
+    public async Task Parity_of_an_engine_this_build_cannot_create_fails_instead_of_comparing_another()
+    {
+        var r = await Cli.RunAsync("providers", "parity", "--engine", "lure-rt", "--provider", "cpu", "--size", "48x32", "--frames", "1");
+        _log.WriteLine(r.ToString());
+        bool bundle = LureStream.Core.LureStreamPaths.Home is { } home && File.Exists(Path.Combine(home, "models", "lure-rt", "manifest.json"));
+        if (!bundle)
+        {
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("lure-rt", r.StdErr);
+            Assert.DoesNotContain("parity lure-rt", r.StdOut);
+        }
+        else
+        {
+            Assert.Equal(0, r.ExitCode);
+            Assert.Contains("parity lure-rt", r.StdOut);
+        }
+    }
+
+    [Fact]
     public async Task A_named_GPU_provider_is_required_not_fallen_back_from()
     {
         var parity = await Cli.RunAsync("providers", "parity", "--provider", "cuda", "--size", "64x48", "--frames", "1");

@@ -137,6 +137,15 @@ public static class ProvidersCommand
     {
         using var a = FusionEngineFactory.Create(reference);
         using var b = FusionEngineFactory.Create(candidate);
+        foreach (var s in new[] { a, b })
+        {
+            // A name the factory does not know would otherwise end up as another engine (auto picks classical without a
+            // bundle): a parity of the wrong engine proves nothing.
+            if (s.Engine.Name != reference.Engine)
+            {
+                throw new LureStreamException($"engine '{reference.Engine}' is not what this build creates for it ({s.Engine.Name}: {s.Reason})");
+            }
+        }
         string Describe(EngineSelection s) => s.Lure is { } lure ? $"{s.Engine.Provider} ({(lure.BindingStyle == OrtBindingStyle.BindOnce ? "bind-once" : "device-style")})" : s.Engine.Provider;
         int w = reference.Width, h = reference.Height;
         var irRequest = new SourceRequest(w, h, PixelFormat.Gray8);
