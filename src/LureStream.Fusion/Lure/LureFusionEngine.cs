@@ -222,8 +222,16 @@ public sealed class LureFusionEngine : IFusionEngine
 
                 // Device-style: the latents live where the provider computes (CUDA memory on a GPU), allocated once per
                 // frame size through the encoder session's allocator. Values already on the provider's device are bound
-                // by reference, so binding them once is right for every provider.
-                OrtAllocator? allocator = deviceStyle ? Own(CreateAllocator(model.ImageEncoder)) : null;
+                // by reference, so binding them once is right for every provider. Should the two graphs have ended up
+                // on different devices (one fell back to the CPU), the latents stay in host memory, which either side
+                // can read (ONNX Runtime copies to and from a device as needed).
+                bool oneDevice = SameDevice(model.ImageEncoder, model.FusionDecoder);
+                if (deviceStyle && !oneDevice)
+                {
+                    Log.ForContext("Stage", "engine").Warning("LURE image encoder runs on {Encoder}, fusion decoder on {Decoder}: latents go through host memory",
+                        model.ImageEncoder.Providers[0], model.FusionDecoder.Providers[0]);
+                }
+                OrtAllocator? allocator = deviceStyle && oneDevice ? Own(CreateAllocator(model.ImageEncoder)) : null;
                 var memory = model.ImageEncoder.DeviceMemory;
                 var channels = model.Manifest.LatentChannels;
                 for (int i = 0; i < 4; i++)
@@ -282,6 +290,10 @@ public sealed class LureFusionEngine : IFusionEngine
             EncoderBinding.BindInput("text_embedding", _embeddingValues[k]);
             EncoderBinding.BindInput("modality", _modalityValue);
         }
+
+        /// <summary>Both sessions compute in the same memory: both on the CPU, or both on the same CUDA device.</summary>
+        private static bool SameDevice(OnnxSession a, OnnxSession b) =>
+            a.RunsOnDevice == b.RunsOnDevice && (!a.RunsOnDevice || a.DeviceMemory.Id == b.DeviceMemory.Id);
 
         private static OrtAllocator CreateAllocator(OnnxSession session)
         {
