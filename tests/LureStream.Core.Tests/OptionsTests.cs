@@ -63,6 +63,7 @@ public class OptionsTests
     [InlineData("fusion:\n  providers:\n    - name: cuda\n      cudnn_conv_algo_search: fastest\n", "fusion.providers[0].cudnn_conv_algo_search")]
     [InlineData("fusion:\n  providers:\n    - name: cuda\n      gpu_mem_limit_bytes: 0\n", "fusion.providers[0].gpu_mem_limit_bytes")]
     [InlineData("video:\n  hardware: vaapi\n", "video.hardware")]
+    [InlineData("fusion:\n  providers:\n    - name: tensorrt\n      profile:\n", "fusion.providers[0].profile")]
     public void Invalid_values_name_the_key_path(string yaml, string key)
     {
         string text = yaml.StartsWith("sources", StringComparison.Ordinal) ? yaml : Minimal + "\n" + yaml;

@@ -116,6 +116,7 @@ public class ProviderTests(ITestOutputHelper output)
         using var s = Models.Identity([1, 16]);
         Assert.Equal(["CPUExecutionProvider"], s.Providers);
         Assert.False(s.RunsOnDevice);
+        Assert.InRange(s.CreationTime, TimeSpan.FromTicks(1), TimeSpan.FromMinutes(1));
         Assert.Equal(OrtMemoryInfoDeviceType.CPU, s.DeviceMemory.GetDeviceType());
         Assert.Equal(OrtBindingStyle.BindOnce, s.ResolveBindingStyle(OrtBindingStyle.Auto));
         Assert.Equal(OrtBindingStyle.DeviceStyle, s.ResolveBindingStyle(OrtBindingStyle.DeviceStyle));

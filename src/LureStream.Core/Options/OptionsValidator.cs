@@ -108,6 +108,11 @@ public static class OptionsValidator
         {
             errors.Add($"{key}.gpu_mem_limit_bytes: must be positive");
         }
+        if (p.Profile is null)
+        {
+            errors.Add($"{key}.profile: needs min, opt and max (WxH), or leave it out for 64x64, 640x512, 1280x1024");
+            return;
+        }
         var sizes = new (string Name, string Text)[] { ("min", p.Profile.Min), ("opt", p.Profile.Opt), ("max", p.Profile.Max) };
         var parsed = new (int W, int H)[3];
         bool allParsed = true;
