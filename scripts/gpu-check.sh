@@ -4,7 +4,7 @@
 #      (NuGet Microsoft.ML.OnnxRuntime.Gpu.Linux) load, when missing: NVIDIA's apt repository if configured, else
 #      NVIDIA's pip wheels into .deps/gpu-libs, else it says exactly what is missing and where to get it;
 #   2. builds LureStream with the GPU natives (LURESTREAM_GPU=1);
-#   3. provider load: CUDA and TensorRT must load;
+#   3. provider load: CUDA and TensorRT must load; the ONNX Runtime provider tests pass with the GPU natives;
 #   4. parity: LURE (and lure-rt when models/lure-rt has a bundle) on CUDA and on TensorRT against the CPU provider,
 #      max |diff| <= 2 levels;
 #   5. bench at 640x512 and 1280x1024 on TensorRT (FP16) and CUDA;
@@ -148,6 +148,16 @@ for p in cuda tensorrt; do
   if echo "$line" | grep -q ' loads:'; then record ok "provider: $line"; else record FAIL "provider: ${line:-$p: no answer}"; fi
 done
 [ "$providers_rc" = 0 ] || log "a GPU provider does not load: parity and bench below will fail on it"
+
+# ---------------------------------------------------------------- provider tests with the GPU natives
+# The same provider tests CI runs on the CPU, here where the providers load: every TensorRT/CUDA key LureStream sends
+# is parsed by ONNX Runtime, required providers apply, sessions on the device feed each other through device memory.
+if dotnet test tests/LureStream.Onnx.Tests/LureStream.Onnx.Tests.csproj -c Release -p:LureGpu=true -nologo \
+    --filter "FullyQualifiedName~Provider|FullyQualifiedName~IoBinding" > "$ROOT/artifacts/gpu-check-tests.log" 2>&1; then
+  record ok "provider tests (GPU natives): $(grep -E 'Passed!' "$ROOT/artifacts/gpu-check-tests.log" | sed 's/ *- *LureStream.*//' | tail -1)"
+else
+  record FAIL "provider tests (GPU natives): see artifacts/gpu-check-tests.log"
+fi
 
 # ---------------------------------------------------------------- parity and bench
 CONFIG=configs/gpu-desktop.yaml
