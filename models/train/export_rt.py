@@ -63,9 +63,9 @@ def graph_spec(cfg):
                          "inputs": [t("input_ids", "int64", [1, "seq"]), t("attention_mask", "int64", [1, "seq"])],
                          "outputs": [t("embedding", "float32", [1, d]), t("task_logits", "float32", [1, len(P.TASKS)])]},
         "coefficients": {"file": "coefficients.onnx",
-                         "inputs": [t("infrared", "float32", [1, 1, "h", "w"]), t("visible", "float32", [1, 3, "h", "w"]),
+                         "inputs": [t("infrared", "float32", [1, 1, "H/4", "W/4"]), t("visible", "float32", [1, 3, "H/4", "W/4"]),
                                     t("ir_embedding", "float32", [1, d]), t("vis_embedding", "float32", [1, d])],
-                         "outputs": [t("coefficients", "float32", [1, 4, "ceil(h/2)", "ceil(w/2)"])]},
+                         "outputs": [t("coefficients", "float32", [1, 4, "H/8", "W/8"])]},
     }
 
 

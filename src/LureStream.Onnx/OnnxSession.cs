@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LureStream.Core;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -35,10 +36,11 @@ public sealed class OnnxSession : IDisposable
     private readonly string[] _providers;
     private readonly string _runContext;
 
-    private OnnxSession(InferenceSession session, string modelName, string[] providers, int deviceId)
+    private OnnxSession(InferenceSession session, string modelName, string[] providers, int deviceId, TimeSpan creationTime)
     {
         Session = session;
         ModelName = modelName;
+        CreationTime = creationTime;
         _providers = providers;
         _runContext = $"Running model '{modelName}'";
         RunsOnDevice = providers[0] != Cpu;
@@ -52,6 +54,12 @@ public sealed class OnnxSession : IDisposable
 
     /// <summary>Model file name (or the name given for in-memory models), for messages.</summary>
     public string ModelName { get; }
+
+    /// <summary>
+    /// How long creating the session took. With TensorRT and an explicit profile this includes building the engine (or
+    /// loading it from the engine cache).
+    /// </summary>
+    public TimeSpan CreationTime { get; }
 
     /// <summary>ONNX Runtime names of the providers applied, in priority order (always ends with CPUExecutionProvider).</summary>
     public IReadOnlyList<string> Providers => _providers;
@@ -97,6 +105,9 @@ public sealed class OnnxSession : IDisposable
         OrtRuntime.EnsureInitialized();
         var logger = (config.Logger ?? Log.Logger).ForContext("SourceContext", "LureStream.Onnx");
         var (options, applied) = BuildOptions(config, logger, modelName, includeGpu: true);
+        var trt = FindTensorRt(config);
+        var enginesBefore = EngineFiles(trt?.EngineCacheDirectory);
+        long started = Stopwatch.GetTimestamp();
         try
         {
             InferenceSession session;
@@ -112,8 +123,10 @@ public sealed class OnnxSession : IDisposable
                 (options, applied) = BuildOptions(config, logger, modelName, includeGpu: false);
                 session = create(options);
             }
+            var elapsed = Stopwatch.GetElapsedTime(started);
             logger.Debug("Session for {Model} created with providers {Providers}", modelName, string.Join(",", applied));
-            return new OnnxSession(session, modelName, [.. applied], DeviceIdOf(config, applied[0]));
+            LogDeviceSession(logger, modelName, applied[0], trt, enginesBefore, elapsed);
+            return new OnnxSession(session, modelName, [.. applied], DeviceIdOf(config, applied[0]), elapsed);
         }
         catch (OnnxRuntimeException e)
         {
@@ -123,6 +136,66 @@ public sealed class OnnxSession : IDisposable
         {
             options.Dispose();
         }
+    }
+
+    private static TensorRtProviderOptions? FindTensorRt(OrtSessionConfig config)
+    {
+        foreach (var p in config.Providers)
+        {
+            if (p is TensorRtProviderOptions t)
+            {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The serialized engines in a TensorRT engine cache directory (ONNX Runtime names them *.engine).</summary>
+    private static HashSet<string> EngineFiles(string? directory)
+    {
+        var files = new HashSet<string>(StringComparer.Ordinal);
+        if (directory is not null && Directory.Exists(directory))
+        {
+            foreach (var f in Directory.EnumerateFiles(directory, "*.engine"))
+            {
+                files.Add(f + "@" + File.GetLastWriteTimeUtc(f).Ticks);
+            }
+        }
+        return files;
+    }
+
+    /// <summary>
+    /// One line per session on a device provider: how long creation took and, for TensorRT, whether the engine was built
+    /// (the slow first start) or loaded from the engine cache.
+    /// </summary>
+    private static void LogDeviceSession(ILogger logger, string modelName, string provider, TensorRtProviderOptions? trt,
+        HashSet<string> enginesBefore, TimeSpan elapsed)
+    {
+        if (provider == Cpu)
+        {
+            return;
+        }
+        if (provider != "TensorrtExecutionProvider" || trt is null)
+        {
+            logger.Information("Session for {Model} on {Provider} created in {Seconds:0.00} s", modelName, provider, elapsed.TotalSeconds);
+            return;
+        }
+        string how;
+        if (trt.EngineCacheDirectory is null)
+        {
+            how = "engine built (no engine cache configured: it is rebuilt at every start)";
+        }
+        else
+        {
+            var after = EngineFiles(trt.EngineCacheDirectory);
+            after.ExceptWith(enginesBefore);
+            how = after.Count > 0
+                ? $"engine built and cached in {trt.EngineCacheDirectory}"
+                : $"engine loaded from the cache in {trt.EngineCacheDirectory}";
+        }
+        string when = trt.Profile is null ? " (no explicit profile: the engine is built at the first run)" : "";
+        logger.Information("TensorRT session for {Model} ready in {Seconds:0.0} s: {EngineSource}{When}; FP16 {Fp16}",
+            modelName, elapsed.TotalSeconds, how, when, trt.Fp16);
     }
 
     private static bool AnyGpuRequired(OrtSessionConfig config)
@@ -190,6 +263,8 @@ public sealed class OnnxSession : IDisposable
                     {
                         using var native = new OrtTensorRTProviderOptions();
                         native.UpdateOptions(trt.ToKeyValues());
+                        EnsureDirectory(trt.EngineCacheDirectory, logger);
+                        EnsureDirectory(trt.TimingCacheDirectory, logger);
                         options.AppendExecutionProvider_Tensorrt(native);
                     }
                     else if (provider is CudaProviderOptions cuda)
@@ -218,6 +293,23 @@ public sealed class OnnxSession : IDisposable
         {
             options.Dispose();
             throw;
+        }
+    }
+
+    private static void EnsureDirectory(string? directory, ILogger logger)
+    {
+        if (directory is null)
+        {
+            return;
+        }
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // ONNX Runtime reports the failure to write its cache in its own words; this says why.
+            logger.Warning("Cannot create TensorRT cache directory {Directory}: {Reason}", directory, e.Message);
         }
     }
 

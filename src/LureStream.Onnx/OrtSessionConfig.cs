@@ -37,6 +37,16 @@ public sealed record TensorRtProviderOptions : OrtProviderOptions
     /// <summary><c>trt_max_workspace_size</c> in bytes (null = ONNX Runtime's default).</summary>
     public long? MaxWorkspaceBytes { get; init; }
 
+    /// <summary><c>trt_builder_optimization_level</c> 0..5 (null = TensorRT's default).</summary>
+    public int? BuilderOptimizationLevel { get; init; }
+
+    /// <summary>
+    /// Explicit optimisation profile (<c>trt_profile_min_shapes</c>, <c>trt_profile_opt_shapes</c>,
+    /// <c>trt_profile_max_shapes</c>): with it ONNX Runtime builds the engine when the session is created, for every
+    /// shape in the range, instead of at the first run and again whenever a shape leaves the range seen so far.
+    /// </summary>
+    public TensorRtProfile? Profile { get; init; }
+
     /// <summary>Extra raw key/value options passed through unchanged.</summary>
     public IReadOnlyDictionary<string, string>? Extra { get; init; }
 
@@ -60,6 +70,16 @@ public sealed record TensorRtProviderOptions : OrtProviderOptions
         if (MaxWorkspaceBytes is { } ws)
         {
             kv["trt_max_workspace_size"] = ws.ToString(CultureInfo.InvariantCulture);
+        }
+        if (BuilderOptimizationLevel is { } level)
+        {
+            kv["trt_builder_optimization_level"] = level.ToString(CultureInfo.InvariantCulture);
+        }
+        if (Profile is { Inputs.Count: > 0 } profile)
+        {
+            kv["trt_profile_min_shapes"] = profile.Format(TensorRtProfile.Bound.Min);
+            kv["trt_profile_opt_shapes"] = profile.Format(TensorRtProfile.Bound.Opt);
+            kv["trt_profile_max_shapes"] = profile.Format(TensorRtProfile.Bound.Max);
         }
         Merge(kv, Extra);
         return kv;
@@ -90,8 +110,14 @@ public sealed record CudaProviderOptions : OrtProviderOptions
     /// <summary><c>gpu_mem_limit</c> in bytes (null = unlimited).</summary>
     public long? GpuMemoryLimitBytes { get; init; }
 
-    /// <summary><c>cudnn_conv_algo_search</c>: EXHAUSTIVE, HEURISTIC or DEFAULT.</summary>
-    public string CudnnConvAlgoSearch { get; init; } = "HEURISTIC";
+    /// <summary><c>cudnn_conv_algo_search</c>: EXHAUSTIVE (ONNX Runtime's default), HEURISTIC or DEFAULT.</summary>
+    public string CudnnConvAlgoSearch { get; init; } = "EXHAUSTIVE";
+
+    /// <summary><c>arena_extend_strategy</c>: kNextPowerOfTwo (ONNX Runtime's default) or kSameAsRequested.</summary>
+    public string ArenaExtendStrategy { get; init; } = "kNextPowerOfTwo";
+
+    /// <summary><c>cudnn_conv_use_max_workspace</c>: let cuDNN take the workspace its fastest algorithm asks for.</summary>
+    public bool CudnnConvUseMaxWorkspace { get; init; } = true;
 
     /// <summary>Extra raw key/value options passed through unchanged.</summary>
     public IReadOnlyDictionary<string, string>? Extra { get; init; }
@@ -102,6 +128,8 @@ public sealed record CudaProviderOptions : OrtProviderOptions
         {
             ["device_id"] = DeviceId.ToString(CultureInfo.InvariantCulture),
             ["cudnn_conv_algo_search"] = CudnnConvAlgoSearch,
+            ["arena_extend_strategy"] = ArenaExtendStrategy,
+            ["cudnn_conv_use_max_workspace"] = CudnnConvUseMaxWorkspace ? "1" : "0",
         };
         if (GpuMemoryLimitBytes is { } limit)
         {
@@ -111,6 +139,79 @@ public sealed record CudaProviderOptions : OrtProviderOptions
         return kv;
     }
 }
+
+/// <summary>
+/// One TensorRT optimisation profile: for each dynamic graph input its smallest, tuned-for and largest shape, in the
+/// text form ONNX Runtime parses (<c>name:d0xd1x...,name2:...</c>).
+/// </summary>
+public sealed record TensorRtProfile
+{
+    public enum Bound
+    {
+        Min,
+        Opt,
+        Max,
+    }
+
+    public TensorRtProfile(IReadOnlyList<TensorRtProfileInput> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        foreach (var input in inputs)
+        {
+            if (input.Min.Count != input.Opt.Count || input.Opt.Count != input.Max.Count)
+            {
+                throw new ArgumentException($"TensorRT profile for '{input.Name}': min, opt and max must have the same rank");
+            }
+            for (int d = 0; d < input.Min.Count; d++)
+            {
+                if (input.Min[d] <= 0 || input.Min[d] > input.Opt[d] || input.Opt[d] > input.Max[d])
+                {
+                    throw new ArgumentException($"TensorRT profile for '{input.Name}': dimension {d} needs 0 < min <= opt <= max " +
+                        $"(got {input.Min[d]}, {input.Opt[d]}, {input.Max[d]})");
+                }
+            }
+            if (input.Name.Length == 0 || input.Name.IndexOfAny([':', ',']) >= 0)
+            {
+                throw new ArgumentException($"TensorRT profile: input name '{input.Name}' cannot be written in ONNX Runtime's profile syntax");
+            }
+        }
+        Inputs = inputs;
+    }
+
+    public IReadOnlyList<TensorRtProfileInput> Inputs { get; }
+
+    /// <summary>"image:2x64x64x3,text_embedding:2x96" for <see cref="Bound.Min"/>, and so on.</summary>
+    public string Format(Bound bound)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var input in Inputs)
+        {
+            if (sb.Length > 0)
+            {
+                sb.Append(',');
+            }
+            var dims = bound switch
+            {
+                Bound.Min => input.Min,
+                Bound.Opt => input.Opt,
+                _ => input.Max,
+            };
+            sb.Append(input.Name).Append(':');
+            for (int d = 0; d < dims.Count; d++)
+            {
+                if (d > 0)
+                {
+                    sb.Append('x');
+                }
+                sb.Append(dims[d].ToString(CultureInfo.InvariantCulture));
+            }
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>One input's shapes in a <see cref="TensorRtProfile"/>.</summary>
+public sealed record TensorRtProfileInput(string Name, IReadOnlyList<long> Min, IReadOnlyList<long> Opt, IReadOnlyList<long> Max);
 
 /// <summary>The CPU provider (always present; ONNX Runtime runs on it whatever other providers do not take).</summary>
 public sealed record CpuProviderOptions : OrtProviderOptions

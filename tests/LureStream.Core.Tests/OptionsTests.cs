@@ -57,6 +57,14 @@ public class OptionsTests
     [InlineData("detector:\n  visible: foggy\n", "detector.visible")]
     [InlineData("fusion:\n  providers:\n    - name: opencl\n", "fusion.providers[0].name")]
     [InlineData("fusion:\n  binding: bind-once\n", "fusion.binding")]
+    [InlineData("fusion:\n  providers:\n    - name: tensorrt\n      profile: { min: 640x512, opt: 320x256, max: 1280x1024 }\n", "fusion.providers[0].profile")]
+    [InlineData("fusion:\n  providers:\n    - name: tensorrt\n      profile: { opt: 640 }\n", "fusion.providers[0].profile.opt")]
+    [InlineData("fusion:\n  providers:\n    - name: tensorrt\n      builder_optimization_level: 7\n", "fusion.providers[0].builder_optimization_level")]
+    [InlineData("fusion:\n  providers:\n    - name: cuda\n      arena_extend_strategy: kSameAsRequested\n", "fusion.providers[0].arena_extend_strategy")]
+    [InlineData("fusion:\n  providers:\n    - name: cuda\n      cudnn_conv_algo_search: fastest\n", "fusion.providers[0].cudnn_conv_algo_search")]
+    [InlineData("fusion:\n  providers:\n    - name: cuda\n      gpu_mem_limit_bytes: 0\n", "fusion.providers[0].gpu_mem_limit_bytes")]
+    [InlineData("video:\n  hardware: vaapi\n", "video.hardware")]
+    [InlineData("fusion:\n  providers:\n    - name: tensorrt\n      profile:\n", "fusion.providers[0].profile")]
     public void Invalid_values_name_the_key_path(string yaml, string key)
     {
         string text = yaml.StartsWith("sources", StringComparison.Ordinal) ? yaml : Minimal + "\n" + yaml;
@@ -88,6 +96,75 @@ public class OptionsTests
         {
             OptionsLoader.LoadFile(f);
         }
+    }
+
+    [Fact]
+    public void Gpu_settings_map_from_snake_case_keys_with_defaults_for_the_rest()
+    {
+        var o = OptionsLoader.Parse(Minimal + """
+
+            fusion:
+              providers:
+                - name: tensorrt
+                  fp16: false
+                  engine_cache: cache/trt
+                  timing_cache: cache/timing
+                  builder_optimization_level: 5
+                  profile: { min: 320x256, opt: 640x512, max: 1920x1080 }
+                - name: cuda
+                  arena_extend_strategy: same_as_requested
+                  cudnn_conv_algo_search: heuristic
+                  cudnn_conv_use_max_workspace: false
+                  gpu_mem_limit_bytes: 4294967296
+            video:
+              hardware: nvcodec
+            """);
+        var trt = o.Fusion.Providers[0];
+        Assert.False(trt.Fp16);
+        Assert.Equal("cache/trt", trt.EngineCache);
+        Assert.Equal("cache/timing", trt.TimingCache);
+        Assert.Equal(5, trt.BuilderOptimizationLevel);
+        Assert.Equal(("320x256", "640x512", "1920x1080"), (trt.Profile.Min, trt.Profile.Opt, trt.Profile.Max));
+        var cuda = o.Fusion.Providers[1];
+        Assert.Equal("same_as_requested", cuda.ArenaExtendStrategy);
+        Assert.Equal("heuristic", cuda.CudnnConvAlgoSearch);
+        Assert.False(cuda.CudnnConvUseMaxWorkspace);
+        Assert.Equal(4294967296L, cuda.GpuMemLimitBytes);
+        Assert.Equal("nvcodec", o.Video.Hardware);
+
+        var defaults = OptionsLoader.Parse(Minimal).Fusion.Providers[0];
+        Assert.Equal(("64x64", "640x512", "1280x1024"), (defaults.Profile.Min, defaults.Profile.Opt, defaults.Profile.Max));
+        Assert.Equal(("next_power_of_two", "exhaustive"), (defaults.ArenaExtendStrategy, defaults.CudnnConvAlgoSearch));
+        Assert.Null(defaults.BuilderOptimizationLevel);
+        Assert.Equal("auto", OptionsLoader.Parse(Minimal).Video.Hardware);
+    }
+
+    [Theory]
+    [InlineData("640x512", true, 640, 512)]
+    [InlineData(" 1280X1024 ", true, 1280, 1024)]
+    [InlineData("640", false, 0, 0)]
+    [InlineData("0x512", false, 0, 0)]
+    [InlineData("-640x512", false, 0, 0)]
+    [InlineData("640x512x3", false, 0, 0)]
+    public void Profile_sizes_parse_as_width_by_height(string text, bool ok, int width, int height)
+    {
+        Assert.Equal(ok, ShapeProfileOptions.TryParseSize(text, out int w, out int h));
+        if (ok)
+        {
+            Assert.Equal((width, height), (w, h));
+        }
+    }
+
+    internal static string FindRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "LureStream.sln")))
+            {
+                return d.FullName;
+            }
+        }
+        throw new InvalidOperationException("repository root not found");
     }
 
     [Theory]

@@ -74,9 +74,26 @@ public class ProviderTests(ITestOutputHelper output)
     [InlineData(OrtExecutionProvider.Cuda)]
     public void ARequiredProviderAppliesOrFailsWithTheRuntimesReason(OrtExecutionProvider kind)
     {
+        // Every setting LureStream sends: on a GPU box ONNX Runtime parses each key (an unknown one fails the session).
+        string cache = Path.Combine(Path.GetTempPath(), "lurestream-provider-test-" + Guid.NewGuid().ToString("N")[..8]);
         OrtProviderOptions provider = kind == OrtExecutionProvider.TensorRT
-            ? new TensorRtProviderOptions { Require = true, MaxWorkspaceBytes = 1L << 30 }
-            : new CudaProviderOptions { Require = true, GpuMemoryLimitBytes = 1L << 30 };
+            ? new TensorRtProviderOptions
+            {
+                Require = true,
+                MaxWorkspaceBytes = 1L << 30,
+                Fp16 = true,
+                EngineCacheDirectory = Path.Combine(cache, "engines"),
+                TimingCacheDirectory = Path.Combine(cache, "timing"),
+                BuilderOptimizationLevel = 2,
+            }
+            : new CudaProviderOptions
+            {
+                Require = true,
+                GpuMemoryLimitBytes = 1L << 30,
+                ArenaExtendStrategy = "kSameAsRequested",
+                CudnnConvAlgoSearch = "HEURISTIC",
+                CudnnConvUseMaxWorkspace = false,
+            };
         var config = Models.Cpu with { Providers = [provider, new CpuProviderOptions()] };
         OnnxSession? session = null;
         try
@@ -86,6 +103,10 @@ public class ProviderTests(ITestOutputHelper output)
             Assert.True(Built(provider));
             Assert.Equal(provider.OrtName, session.Providers[0]);
             Assert.True(session.RunsOnDevice);
+            if (provider is TensorRtProviderOptions trt)
+            {
+                Assert.True(Directory.Exists(trt.EngineCacheDirectory), "the engine cache directory is created before ONNX Runtime writes to it");
+            }
         }
         catch (OrtException e)
         {
@@ -107,6 +128,10 @@ public class ProviderTests(ITestOutputHelper output)
         finally
         {
             session?.Dispose();
+            if (Directory.Exists(cache))
+            {
+                Directory.Delete(cache, recursive: true);
+            }
         }
     }
 
@@ -116,6 +141,7 @@ public class ProviderTests(ITestOutputHelper output)
         using var s = Models.Identity([1, 16]);
         Assert.Equal(["CPUExecutionProvider"], s.Providers);
         Assert.False(s.RunsOnDevice);
+        Assert.InRange(s.CreationTime, TimeSpan.FromTicks(1), TimeSpan.FromMinutes(1));
         Assert.Equal(OrtMemoryInfoDeviceType.CPU, s.DeviceMemory.GetDeviceType());
         Assert.Equal(OrtBindingStyle.BindOnce, s.ResolveBindingStyle(OrtBindingStyle.Auto));
         Assert.Equal(OrtBindingStyle.DeviceStyle, s.ResolveBindingStyle(OrtBindingStyle.DeviceStyle));

@@ -29,6 +29,8 @@ public static class BenchCommand
         {
             engine, model, size, frames, threads, json,
         };
+        var providers = new ProviderArguments();
+        providers.AddTo(command);
         CliContext.SetHandler(command, async (p, ct) =>
         {
             var (w, h) = SamplesCommand.ParseSize(p.GetValue(size)!);
@@ -37,7 +39,7 @@ public static class BenchCommand
             {
                 throw new LureStreamException($"--frames {n} is outside 5..100000");
             }
-            var fusion = new FusionOptions { Width = w, Height = h, Engine = p.GetValue(engine)!, Threads = p.GetValue(threads) };
+            var fusion = providers.Apply(p, new FusionOptions { Width = w, Height = h, Engine = p.GetValue(engine)!, Threads = p.GetValue(threads) });
             if (p.GetValue(model) is { } m)
             {
                 fusion.SetBundle(m);

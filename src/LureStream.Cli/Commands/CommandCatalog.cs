@@ -16,6 +16,7 @@ public static class CommandCatalog
         yield return EvalCommand.Create();
         yield return ProbeCommand.Create();
         yield return ModelsCommand.Create();
+        yield return ProvidersCommand.Create();
         yield return PromptCommand.Create();
         yield return ConfigCommand.Create();
     }

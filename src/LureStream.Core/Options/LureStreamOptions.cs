@@ -14,6 +14,7 @@ public sealed class LureStreamOptions
     public List<SinkOptions> Sinks { get; set; } = new();
     public ControlOptions Control { get; set; } = new();
     public LoggingOptions Logging { get; set; } = new();
+    public VideoOptions Video { get; set; } = new();
 }
 
 public sealed class SourcesOptions
@@ -97,9 +98,80 @@ public sealed class ProviderOptions
     /// <summary>Fail instead of falling back when this provider cannot be used.</summary>
     public bool Require { get; set; }
     public int DeviceId { get; set; }
+
+    // ---- TensorRT ----
+
+    /// <summary>TensorRT: build FP16 engines (<c>trt_fp16_enable</c>).</summary>
     public bool Fp16 { get; set; } = true;
+
+    /// <summary>
+    /// TensorRT: directory for built engines (<c>trt_engine_cache_path</c>, one subdirectory per graph, profile and
+    /// precision). Relative paths are resolved against the installation root. Unset = engines are rebuilt every start.
+    /// </summary>
     public string? EngineCache { get; set; }
+
+    /// <summary>TensorRT: directory for the layer timing cache (<c>trt_timing_cache_path</c>); unset = <see cref="EngineCache"/>.</summary>
+    public string? TimingCache { get; set; }
+
+    /// <summary>TensorRT: builder workspace limit in bytes (<c>trt_max_workspace_size</c>).</summary>
     public long WorkspaceBytes { get; set; } = 1L << 30;
+
+    /// <summary>TensorRT: builder optimisation level 0..5 (<c>trt_builder_optimization_level</c>); null = TensorRT's default (3).</summary>
+    public int? BuilderOptimizationLevel { get; set; }
+
+    /// <summary>TensorRT: the optimisation profile for the frame size (the graphs' dynamic height and width).</summary>
+    public ShapeProfileOptions Profile { get; set; } = new();
+
+    // ---- CUDA ----
+
+    /// <summary>CUDA: how the device memory arena grows, next_power_of_two or same_as_requested (<c>arena_extend_strategy</c>).</summary>
+    public string ArenaExtendStrategy { get; set; } = "next_power_of_two";
+
+    /// <summary>CUDA: cuDNN convolution algorithm search, exhaustive, heuristic or default (<c>cudnn_conv_algo_search</c>).</summary>
+    public string CudnnConvAlgoSearch { get; set; } = "exhaustive";
+
+    /// <summary>CUDA: let cuDNN use as much workspace as its fastest algorithm wants (<c>cudnn_conv_use_max_workspace</c>).</summary>
+    public bool CudnnConvUseMaxWorkspace { get; set; } = true;
+
+    /// <summary>CUDA: device memory limit for the arena in bytes (<c>gpu_mem_limit</c>); null = no limit.</summary>
+    public long? GpuMemLimitBytes { get; set; }
+}
+
+/// <summary>
+/// Frame sizes a TensorRT engine is built for, as <c>WxH</c>: frames from <see cref="Min"/> to <see cref="Max"/> run on
+/// the engine, which is tuned for <see cref="Opt"/>. Each is rounded up to the model's spatial multiple (the padded size
+/// the graphs see).
+/// </summary>
+public sealed class ShapeProfileOptions
+{
+    public string Min { get; set; } = "64x64";
+    public string Opt { get; set; } = "640x512";
+    public string Max { get; set; } = "1280x1024";
+
+    /// <summary>Parses <c>WxH</c> (e.g. 640x512); false for anything else or a side outside 1..16384.</summary>
+    public static bool TryParseSize(string? text, out int width, out int height)
+    {
+        width = height = 0;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+        var parts = text.Trim().ToLowerInvariant().Split('x');
+        return parts.Length == 2
+            && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out width)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out height)
+            && width is >= 1 and <= 16384 && height is >= 1 and <= 16384;
+    }
+}
+
+/// <summary>How video is decoded and encoded.</summary>
+public sealed class VideoOptions
+{
+    /// <summary>
+    /// NVIDIA hardware codecs: auto (nvcodec on a desktop GPU, nvv4l2 on Jetson, software otherwise), off (software
+    /// only), nvcodec or jetson (that family, failing when its elements are missing).
+    /// </summary>
+    public string Hardware { get; set; } = "auto";
 }
 
 public sealed class SyncOptions

@@ -8,6 +8,9 @@ public static class OptionsValidator
     private static readonly string[] Modes = { "auto", "live", "lossless" };
     private static readonly string[] Providers = { "tensorrt", "cuda", "cpu" };
     private static readonly string[] SinkTypes = { "file", "png", "rtsp", "null" };
+    private static readonly string[] ArenaStrategies = { "next_power_of_two", "same_as_requested" };
+    private static readonly string[] AlgoSearches = { "exhaustive", "heuristic", "default" };
+    private static readonly string[] HardwareVideo = { "auto", "off", "nvcodec", "jetson" };
     private static readonly string[] Levels = { "verbose", "debug", "information", "info", "warning", "error", "fatal" };
 
     public static List<string> Validate(LureStreamOptions o)
@@ -41,7 +44,9 @@ public static class OptionsValidator
             var p = o.Fusion.Providers[i];
             Check(Array.IndexOf(Providers, p.Name) >= 0, $"fusion.providers[{i}].name", $"'{p.Name}' is not one of {string.Join(", ", Providers)}");
             Check(p.DeviceId >= 0, $"fusion.providers[{i}].device_id", "must not be negative");
+            CheckProvider(p, $"fusion.providers[{i}]", errors);
         }
+        Check(Array.IndexOf(HardwareVideo, o.Video.Hardware) >= 0, "video.hardware", $"'{o.Video.Hardware}' is not one of {string.Join(", ", HardwareVideo)}");
 
         Check(o.Sync.ToleranceMs is >= 0 and <= 10_000, "sync.tolerance_ms", "must be between 0 and 10000");
         Check(o.Sync.MaxWaitMs is > 0 and <= 60_000, "sync.max_wait_ms", "must be between 0 and 60000");
@@ -80,5 +85,49 @@ public static class OptionsValidator
             "control.url", $"'{o.Control.Url}' is not an http:// URL");
         Check(Array.IndexOf(Levels, o.Logging.Level.ToLowerInvariant()) >= 0, "logging.level", $"'{o.Logging.Level}' is not a log level");
         return errors;
+    }
+
+    private static void CheckProvider(ProviderOptions p, string key, List<string> errors)
+    {
+        if (p.WorkspaceBytes < 0)
+        {
+            errors.Add($"{key}.workspace_bytes: must not be negative");
+        }
+        if (p.BuilderOptimizationLevel is < 0 or > 5)
+        {
+            errors.Add($"{key}.builder_optimization_level: {p.BuilderOptimizationLevel} is outside 0..5");
+        }
+        if (Array.IndexOf(ArenaStrategies, p.ArenaExtendStrategy) < 0)
+        {
+            errors.Add($"{key}.arena_extend_strategy: '{p.ArenaExtendStrategy}' is not one of {string.Join(", ", ArenaStrategies)}");
+        }
+        if (Array.IndexOf(AlgoSearches, p.CudnnConvAlgoSearch) < 0)
+        {
+            errors.Add($"{key}.cudnn_conv_algo_search: '{p.CudnnConvAlgoSearch}' is not one of {string.Join(", ", AlgoSearches)}");
+        }
+        if (p.GpuMemLimitBytes is <= 0)
+        {
+            errors.Add($"{key}.gpu_mem_limit_bytes: must be positive");
+        }
+        if (p.Profile is null)
+        {
+            errors.Add($"{key}.profile: needs min, opt and max (WxH), or leave it out for 64x64, 640x512, 1280x1024");
+            return;
+        }
+        var sizes = new (string Name, string Text)[] { ("min", p.Profile.Min), ("opt", p.Profile.Opt), ("max", p.Profile.Max) };
+        var parsed = new (int W, int H)[3];
+        bool allParsed = true;
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            if (!ShapeProfileOptions.TryParseSize(sizes[i].Text, out parsed[i].W, out parsed[i].H))
+            {
+                errors.Add($"{key}.profile.{sizes[i].Name}: '{sizes[i].Text}' is not WxH (e.g. 640x512)");
+                allParsed = false;
+            }
+        }
+        if (allParsed && !(parsed[0].W <= parsed[1].W && parsed[1].W <= parsed[2].W && parsed[0].H <= parsed[1].H && parsed[1].H <= parsed[2].H))
+        {
+            errors.Add($"{key}.profile: needs min <= opt <= max in both width and height (got {p.Profile.Min}, {p.Profile.Opt}, {p.Profile.Max})");
+        }
     }
 }

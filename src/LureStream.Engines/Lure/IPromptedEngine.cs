@@ -1,4 +1,5 @@
 using LureStream.Core.Fusion;
+using LureStream.Onnx;
 using LureStream.Prompts.Text;
 
 namespace LureStream.Engines.Lure;
@@ -7,6 +8,9 @@ namespace LureStream.Engines.Lure;
 public interface IPromptedEngine : IFusionEngine
 {
     LureModel Model { get; }
+
+    /// <summary>How its tensors are bound: bind-once (CPU provider) or device-style (device providers, or forced).</summary>
+    OrtBindingStyle BindingStyle { get; }
 
     /// <summary>The embedding cache the prompts go through (preloaded with every condition's prompt).</summary>
     PromptEmbeddingCache Prompts { get; }

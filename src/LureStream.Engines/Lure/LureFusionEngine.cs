@@ -98,6 +98,14 @@ public sealed class LureFusionEngine : IPromptedEngine
         _model.FusionDecoder.Run(b.DecoderBinding);
         LastEncoderTime = Stopwatch.GetElapsedTime(t0, t1);
         LastDecoderTime = Stopwatch.GetElapsedTime(t1);
+        if (!b.Ran)
+        {
+            // The first run at a size pays one-off costs (arena growth, cuDNN algorithm search, a TensorRT engine build
+            // when the graph has no explicit profile): logged once so the steady-state figures can be told apart.
+            b.Ran = true;
+            Log.ForContext("Stage", "engine").Information("LURE first frame at {Width}x{Height}: encoder {EncoderMs:0.0} ms, decoder {DecoderMs:0.0} ms",
+                visible.Width, visible.Height, LastEncoderTime.TotalMilliseconds, LastDecoderTime.TotalMilliseconds);
+        }
 
         CropFused(b, output);
     }
@@ -214,8 +222,16 @@ public sealed class LureFusionEngine : IPromptedEngine
 
                 // Device-style: the latents live where the provider computes (CUDA memory on a GPU), allocated once per
                 // frame size through the encoder session's allocator. Values already on the provider's device are bound
-                // by reference, so binding them once is right for every provider.
-                OrtAllocator? allocator = deviceStyle ? Own(CreateAllocator(model.ImageEncoder)) : null;
+                // by reference, so binding them once is right for every provider. Should the two graphs have ended up
+                // on different devices (one fell back to the CPU), the latents stay in host memory, which either side
+                // can read (ONNX Runtime copies to and from a device as needed).
+                bool oneDevice = SameDevice(model.ImageEncoder, model.FusionDecoder);
+                if (deviceStyle && !oneDevice)
+                {
+                    Log.ForContext("Stage", "engine").Warning("LURE image encoder runs on {Encoder}, fusion decoder on {Decoder}: latents go through host memory",
+                        model.ImageEncoder.Providers[0], model.FusionDecoder.Providers[0]);
+                }
+                OrtAllocator? allocator = deviceStyle && oneDevice ? Own(CreateAllocator(model.ImageEncoder)) : null;
                 var memory = model.ImageEncoder.DeviceMemory;
                 var channels = model.Manifest.LatentChannels;
                 for (int i = 0; i < 4; i++)
@@ -256,6 +272,9 @@ public sealed class LureFusionEngine : IPromptedEngine
 
         public int Width { get; }
         public int Height { get; }
+
+        /// <summary>False until the first frame at this size has run.</summary>
+        public bool Ran { get; set; }
         public int PaddedWidth { get; }
         public int PaddedHeight { get; }
         public byte[][] Image { get; }
@@ -271,6 +290,10 @@ public sealed class LureFusionEngine : IPromptedEngine
             EncoderBinding.BindInput("text_embedding", _embeddingValues[k]);
             EncoderBinding.BindInput("modality", _modalityValue);
         }
+
+        /// <summary>Both sessions compute in the same memory: both on the CPU, or both on the same CUDA device.</summary>
+        private static bool SameDevice(OnnxSession a, OnnxSession b) =>
+            a.RunsOnDevice == b.RunsOnDevice && (!a.RunsOnDevice || a.DeviceMemory.Id == b.DeviceMemory.Id);
 
         private static OrtAllocator CreateAllocator(OnnxSession session)
         {

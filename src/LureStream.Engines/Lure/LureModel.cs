@@ -51,15 +51,17 @@ public sealed class LureModel : IDisposable
         {
             foreach (string graph in manifest.RequiredGraphs)
             {
-                // The text encoder runs once per distinct prompt: the CPU is always good enough for it.
-                var config = graph == LureManifest.TextEncoder
-                    ? ProviderSelection.ToSessionConfig(new[] { new ProviderOptions { Name = "cpu" } }, 1, "lure-text")
-                    : ProviderSelection.ToSessionConfig(providerList, threads, graph switch
-                    {
-                        LureManifest.ImageEncoder => "lure-image",
-                        LureManifest.FusionDecoder => "lure-fusion",
-                        _ => "lure-rt",
-                    });
+                // The text encoder runs once per distinct prompt: the CPU is always good enough for it. The image
+                // encoder runs both modalities in one batch of two; TensorRT profiles follow that.
+                var config = graph switch
+                {
+                    LureManifest.TextEncoder => ProviderSelection.ToSessionConfig(new[] { new ProviderOptions { Name = "cpu" } }, 1, "lure-text"),
+                    LureManifest.ImageEncoder => ProviderSelection.ToSessionConfig(providerList, threads, "lure-image",
+                        GraphShapes.Of(manifest, graph, batch: 2)),
+                    LureManifest.FusionDecoder => ProviderSelection.ToSessionConfig(providerList, threads, "lure-fusion",
+                        GraphShapes.Of(manifest, graph, batch: 1)),
+                    _ => ProviderSelection.ToSessionConfig(providerList, threads, "lure-rt", GraphShapes.Of(manifest, graph, batch: 1)),
+                };
                 sessions.Add(graph, Open(manifest, graph, config));
             }
         }

@@ -157,6 +157,15 @@ internal static unsafe partial class Native
     [LibraryImport(Gst, StringMarshalling = StringMarshalling.Utf8)]
     public static partial IntPtr gst_filename_to_uri(string filename, out IntPtr error);
 
+    // ---- registry ----
+    [LibraryImport(Gst, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr gst_element_factory_find(string name);
+    [LibraryImport(Gst)] public static partial IntPtr gst_registry_get();
+    [LibraryImport(Gst, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr gst_registry_lookup_feature(IntPtr registry, string name);
+    [LibraryImport(Gst)] public static partial uint gst_plugin_feature_get_rank(IntPtr feature);
+    [LibraryImport(Gst)] public static partial void gst_plugin_feature_set_rank(IntPtr feature, uint rank);
+
     // ---- app ----
     [LibraryImport(GstApp)] public static partial IntPtr gst_app_sink_try_pull_sample(IntPtr appsink, ulong timeout);
     [LibraryImport(GstApp)] public static partial int gst_app_sink_is_eos(IntPtr appsink);

@@ -27,6 +27,9 @@ public sealed record RtspServerOptions
     /// <summary>Frames between keyframes (a joining client waits at most this long); 0 = one per second.</summary>
     public int KeyframeInterval { get; init; }
 
+    /// <summary>The H.264 encoder to use; null = the process's choice (<see cref="HardwareVideo.Current"/>).</summary>
+    public VideoCodecPlan? Codecs { get; init; }
+
     /// <summary>Tests only: a complete media launch line replacing the appsrc/x264 one.</summary>
     internal string? LaunchOverride { get; init; }
 }
@@ -140,14 +143,13 @@ public sealed unsafe class RtspServerSink : IFrameSink
         }
     }
 
-    private string BuildLaunch()
+    internal string BuildLaunch()
     {
         int gop = _options.KeyframeInterval > 0 ? _options.KeyframeInterval : Math.Max(1, (int)Math.Round(_options.FrameRate));
-        string bitrate = _options.BitrateKbps > 0 ? $" bitrate={_options.BitrateKbps}" : "";
+        var codecs = _options.Codecs ?? HardwareVideo.Current;
         // GRAY8 goes through RGB (videoconvert copies GRAY8 into Y without range scaling); for RGB input that step is passthrough.
         return "( appsrc name=src is-live=true format=time do-timestamp=true block=false leaky-type=downstream max-bytes=4000000 " +
-               "! videoconvert ! video/x-raw,format=RGB ! videoconvert ! video/x-raw,format=I420 " +
-               $"! x264enc speed-preset=ultrafast tune=zerolatency key-int-max={gop}{bitrate} " +
+               $"! videoconvert ! video/x-raw,format=RGB ! videoconvert ! {codecs.H264Encoder(gop, _options.BitrateKbps)} " +
                "! rtph264pay name=pay0 pt=96 config-interval=1 )";
     }
 

@@ -27,9 +27,15 @@ public sealed record VideoFileSinkOptions
 
     /// <summary>H.264 bit rate in kbit/s; 0 = from the frame size (about 0.1 bit per pixel per frame, at least 500).</summary>
     public int BitrateKbps { get; init; }
+
+    /// <summary>The H.264 encoder to use; null = the process's choice (<see cref="HardwareVideo.Current"/>).</summary>
+    public VideoCodecPlan? Codecs { get; init; }
 }
 
-/// <summary>Writes frames as H.264 (x264, ultrafast/zerolatency) into Matroska (default) or MP4.</summary>
+/// <summary>
+/// Writes frames as H.264 into Matroska (default) or MP4: x264 (ultrafast/zerolatency), or NVENC where
+/// <see cref="HardwareVideo"/> found NVIDIA's encoder.
+/// </summary>
 public sealed class VideoFileSink : AppSrcSink
 {
     private readonly string _fullPath;
@@ -75,9 +81,12 @@ public sealed class VideoFileSink : AppSrcSink
         string mux = Container == VideoContainer.Mp4 ? "mp4mux" : "matroskamux";
         // GRAY8 goes through RGB: videoconvert copies GRAY8 into Y without range scaling (it would come out darker).
         string convert = format == PixelFormat.Gray8 ? "videoconvert ! video/x-raw,format=RGB ! videoconvert" : "videoconvert";
-        return $"{convert} ! video/x-raw,format=I420 ! " +
-               $"x264enc speed-preset=ultrafast tune=zerolatency key-int-max={gop} bitrate={kbps} ! h264parse ! {mux} ! filesink name=out sync=false";
+        var codecs = _options.Codecs ?? HardwareVideo.Current;
+        return $"{convert} ! {codecs.H264Encoder(gop, kbps)} ! h264parse ! {mux} ! filesink name=out sync=false";
     }
+
+    /// <summary>The pipeline after the appsrc for a frame size and format (what <see cref="AppSrcSink.Write"/> starts).</summary>
+    internal string DescribeDownstream(int width, int height, PixelFormat format) => BuildDownstream(width, height, format);
 
     private protected override void Configure(GstPipeline pipeline)
     {

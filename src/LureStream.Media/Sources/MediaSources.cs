@@ -154,7 +154,7 @@ public static partial class MediaSources
             throw new MediaException($"cannot open '{path}': file not found");
         }
         string subject = $"cannot open '{path}'";
-        var pipeline = NewPipeline($"filesrc name=src ! decodebin ! {Tail(request, live: false)}", subject, log);
+        var pipeline = NewPipeline($"filesrc name=src ! {HardwareVideo.Current.Decode} ! {Tail(request, live: false)}", subject, log);
         AppSinkSource source;
         try
         {
@@ -327,7 +327,7 @@ public static partial class MediaSources
         long tcpTimeoutUs = (long)RtspConnectTimeout.TotalMicroseconds;
         var pipeline = NewPipeline(
             // The caps filter makes the delayed link pick the video stream when a camera also sends audio.
-            $"rtspsrc name=src latency=0 protocols=tcp tcp-timeout={tcpTimeoutUs} retry=1 ! application/x-rtp,media=video ! decodebin ! {Tail(request, live: true)}",
+            $"rtspsrc name=src latency=0 protocols=tcp tcp-timeout={tcpTimeoutUs} retry=1 ! application/x-rtp,media=video ! {HardwareVideo.Current.Decode} ! {Tail(request, live: true)}",
             $"cannot reach {shown}", log);
         AppSinkSource source;
         try

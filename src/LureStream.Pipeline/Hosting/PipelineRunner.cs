@@ -4,6 +4,7 @@ using LureStream.Core.Media;
 using LureStream.Core.Options;
 using LureStream.Engines;
 using LureStream.Engines.Registration;
+using LureStream.Media.Gst;
 using LureStream.Media.Sources;
 using LureStream.Pipeline.Control;
 using LureStream.Pipeline.Stages;
@@ -36,6 +37,8 @@ public static class PipelineRunner
     {
         console ??= Console.Out;
         var log = Log.ForContext("Stage", "run");
+        // NVIDIA's hardware codecs where GStreamer has them (video.hardware), chosen and logged when the first source opens.
+        HardwareVideo.Configure(HardwareVideo.ParseMode(options.Video.Hardware));
         using var engine = FusionEngineFactory.Create(options.Fusion, live: IsLiveConfig(options));
         var prompts = new PromptController(options.Detector, engine);
         var registration = options.Registration.Matrix.Count > 0 ? new RegistrationTransform(new IrRegistration(options.Registration.Matrix)) : null;
