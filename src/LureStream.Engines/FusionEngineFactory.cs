@@ -89,7 +89,9 @@ public static class FusionEngineFactory
 
     private static EngineSelection Auto(FusionOptions options, bool live, string? lureDir, bool lurePresent, string? rtDir, bool rtPresent)
     {
-        if (lurePresent)
+        // Live input with only the CPU provider configured can never get LURE: skip loading its three sessions.
+        bool lureCanWin = !live || options.Providers.Exists(p => p.Name is "cuda" or "tensorrt");
+        if (lurePresent && lureCanWin)
         {
             var lure = CreatePromptedEngine(lureDir!, options, LureManifest.FamilyLure);
             if (!live)
