@@ -86,11 +86,11 @@ def lr_at(step, total, base, warm=300):
 class Batch:
     """Builds one batch: inputs, targets, prompts per side, and which samples get the unified loss."""
 
-    def __init__(self, sampler, rng, g, by_task, text_train):
+    def __init__(self, sampler, rng, g, by_task, text_train, boost=None):
         self.sampler, self.rng, self.g = sampler, rng, g
         self.by_task, self.text_train = by_task, text_train
         self.names = [m[0] for m in MIX]
-        self.probs = [m[3] for m in MIX]
+        self.probs = [m[3] * (boost or {}).get(m[0], 1.0) for m in MIX]
 
     def prompt(self, task, pseudo):
         if task is None or pseudo:
@@ -152,7 +152,19 @@ def main():
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
+    ap.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
+                    help="multiply one task's draw probability (repeatable), e.g. overexposure=2 for a task the "
+                         "prompt gate still fails")
     args = ap.parse_args()
+    boost = {}
+    for item in args.task_weight:
+        name, _, w = item.partition("=")
+        if name not in [m[0] for m in MIX]:
+            raise UserError(f"--task-weight: unknown task '{name}' (tasks: {', '.join(m[0] for m in MIX)})")
+        try:
+            boost[name] = float(w)
+        except ValueError:
+            raise UserError(f"--task-weight: '{item}' is not TASK=number") from None
     rt = args.config in R.CONFIGS
     args.runs = args.runs or RUNS["rt" if rt else "v2"]
     args.crop = args.crop or (256 if rt else 128)
@@ -205,7 +217,9 @@ def main():
     by_task = {}
     for p, t in text_train:
         by_task.setdefault(t, []).append(p)
-    batches = Batch(sampler, rng, g, by_task, text_train)
+    batches = Batch(sampler, rng, g, by_task, text_train, boost)
+    if boost:
+        print("task weights: " + ", ".join(f"{n} x{w:g}" for n, w in boost.items()), flush=True)
     fields = ["step", "minutes", "lr", "loss", "int", "grad", "ssim", "chroma", "unified", "text", "text_acc"]
     log_path = os.path.join(args.runs, "loss.csv")
     new_log = not (args.resume and os.path.isfile(log_path))

@@ -174,6 +174,28 @@ public sealed class BadInputTests : GstTest
     }
 
     [Fact]
+    public void ErrorPostedWhileFramesFlow_SurfacesWithinAFewFrames()
+    {
+        // Two chains in one pipeline: the appsink chain never stalls, so a reader that looks at the bus only when a
+        // pull times out would never see the other chain's error (posted after ~1 s) and would read on forever.
+        const string uri = "gst:videotestsrc is-live=true ! video/x-raw,framerate=50/1 ! identity error-after=50 ! fakesink "
+            + "videotestsrc is-live=true ! video/x-raw,framerate=25/1 ! appsink name=sink";
+        using IFrameSource source = MediaSources.Open(uri, Modality.Visible, Request);
+        int frames = 0;
+        var ex = Assert.Throws<MediaException>(() =>
+        {
+            while (frames < 250) // 10 s of frames: far more than the ~1 s until the error plus 8 frames between bus reads
+            {
+                using Frame? f = source.Read(CancellationToken.None);
+                Assert.NotNull(f);
+                frames++;
+            }
+        });
+        Assert.InRange(frames, 10, 60);
+        Assert.StartsWith("GStreamer pipeline failed", ex.Message);
+    }
+
+    [Fact]
     public void SinkErrors_AreClear()
     {
         Directory.CreateDirectory(PathIn("adir"));

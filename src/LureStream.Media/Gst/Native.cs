@@ -142,6 +142,12 @@ internal static unsafe partial class Native
     [LibraryImport(Gst)] public static partial void gst_buffer_unmap(IntPtr buffer, GstMapInfo* info);
     [LibraryImport(Gst)] public static partial IntPtr gst_buffer_new_allocate(IntPtr allocator, nuint size, IntPtr parameters);
     [LibraryImport(Gst)] public static partial nuint gst_buffer_fill(IntPtr buffer, nuint offset, void* src, nuint size);
+    [LibraryImport(Gst)] public static partial IntPtr gst_buffer_pool_new();
+    [LibraryImport(Gst)] public static partial IntPtr gst_buffer_pool_get_config(IntPtr pool);
+    [LibraryImport(Gst)] public static partial void gst_buffer_pool_config_set_params(IntPtr config, IntPtr caps, uint size, uint minBuffers, uint maxBuffers);
+    [LibraryImport(Gst)] public static partial int gst_buffer_pool_set_config(IntPtr pool, IntPtr config);
+    [LibraryImport(Gst)] public static partial int gst_buffer_pool_set_active(IntPtr pool, int active);
+    [LibraryImport(Gst)] public static partial int gst_buffer_pool_acquire_buffer(IntPtr pool, IntPtr* buffer, IntPtr parameters);
     [LibraryImport(Gst, StringMarshalling = StringMarshalling.Utf8)]
     public static partial IntPtr gst_caps_from_string(string caps);
     [LibraryImport(Gst)] public static partial IntPtr gst_caps_get_structure(IntPtr caps, uint index);

@@ -8,7 +8,7 @@ namespace LureStream.Media.Sinks;
 
 /// <summary>
 /// Base of the sinks fed through an appsrc (file, PNG sequence): builds the pipeline on the first frame (its
-/// size and format fix the caps), copies every frame into a GstBuffer timestamped from a frame counter at the
+/// size and format fix the caps), copies every frame into a pooled GstBuffer (no native allocation per frame) timestamped from a frame counter at the
 /// configured rate, applies back-pressure when the encoder falls behind (bounded queue, bounded wait), and on
 /// <see cref="Complete"/> sends end-of-stream and waits for it so the output is finalised.
 /// </summary>
@@ -17,6 +17,7 @@ public abstract unsafe class AppSrcSink : IFrameSink
     private readonly object _gate = new();
     private GstPipeline? _pipeline;
     private GstObjectHandle? _appsrc;
+    private VideoBufferPool? _buffers;
     private int _width, _height;
     private PixelFormat _format;
     private ulong _maxQueuedBytes;
@@ -96,7 +97,7 @@ public abstract unsafe class AppSrcSink : IFrameSink
                 }
             }
             long n = _frames;
-            IntPtr buf = NewBuffer(frame, n, FrameRate);
+            IntPtr buf = _buffers!.Fill(frame, n);
             int ret = Native.gst_app_src_push_buffer(src, buf);
             if (ret != Native.GST_FLOW_OK)
             {
@@ -105,50 +106,6 @@ public abstract unsafe class AppSrcSink : IFrameSink
             }
             Interlocked.Increment(ref _frames);
         }
-    }
-
-    /// <summary>A new GstBuffer holding a copy of the frame's pixels, PTS = n / rate, duration = 1 / rate.</summary>
-    internal static IntPtr NewBuffer(Frame frame, long n, double rate, bool timestamp = true)
-    {
-        // GStreamer's default layout pads rows of single-plane 8-bit formats to 4 bytes; frames are packed.
-        int row = frame.Stride;
-        int gstStride = (row + 3) & ~3;
-        int size = gstStride * frame.Height;
-        IntPtr buf = Native.gst_buffer_new_allocate(IntPtr.Zero, (nuint)size, IntPtr.Zero);
-        if (buf == IntPtr.Zero)
-        {
-            throw new OutOfMemoryException("gst_buffer_new_allocate failed");
-        }
-        if (gstStride == row)
-        {
-            fixed (byte* p = frame.ReadOnlyPixels)
-            {
-                Native.gst_buffer_fill(buf, 0, p, (nuint)size);
-            }
-        }
-        else
-        {
-            Native.GstMapInfo map;
-            if (Native.gst_buffer_map(buf, &map, Native.GST_MAP_WRITE) == 0)
-            {
-                Native.gst_mini_object_unref(buf);
-                throw new MediaException("cannot map a new video buffer for writing");
-            }
-            ReadOnlySpan<byte> src = frame.ReadOnlyPixels;
-            byte* dst = (byte*)map.Data;
-            for (int y = 0; y < frame.Height; y++)
-            {
-                src.Slice(y * row, row).CopyTo(new Span<byte>(dst + (long)y * gstStride, gstStride));
-            }
-            Native.gst_buffer_unmap(buf, &map);
-        }
-        double ns = Native.GST_SECOND / rate;
-        if (timestamp)
-        {
-            *(ulong*)((byte*)buf + Native.BufferPtsOffset) = (ulong)Math.Round(n * ns);
-        }
-        *(ulong*)((byte*)buf + Native.BufferDurationOffset) = (ulong)Math.Round((n + 1) * ns) - (ulong)Math.Round(n * ns);
-        return buf;
     }
 
     internal static string RawCaps(int width, int height, PixelFormat format, double rate) =>
@@ -165,8 +122,15 @@ public abstract unsafe class AppSrcSink : IFrameSink
         {
             appsrc = pipeline.GetElement("src");
             IntPtr caps = Native.gst_caps_from_string(RawCaps(width, height, format, FrameRate));
-            Native.gst_app_src_set_caps(appsrc.DangerousGetHandle(), caps);
-            Native.gst_mini_object_unref(caps);
+            try
+            {
+                Native.gst_app_src_set_caps(appsrc.DangerousGetHandle(), caps);
+                _buffers = new VideoBufferPool(caps, width, height, format, FrameRate);
+            }
+            finally
+            {
+                Native.gst_mini_object_unref(caps);
+            }
             Configure(pipeline);
             pipeline.Play();
         }
@@ -174,6 +138,8 @@ public abstract unsafe class AppSrcSink : IFrameSink
         {
             appsrc?.Dispose();
             pipeline.Dispose();
+            _buffers?.Dispose();
+            _buffers = null;
             throw;
         }
         _pipeline = pipeline;
@@ -222,6 +188,8 @@ public abstract unsafe class AppSrcSink : IFrameSink
         _appsrc = null;
         _pipeline?.Dispose();
         _pipeline = null;
+        _buffers?.Dispose();
+        _buffers = null;
     }
 
     public void Dispose()

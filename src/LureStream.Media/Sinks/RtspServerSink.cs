@@ -58,6 +58,7 @@ public sealed unsafe class RtspServerSink : IFrameSink
     private int _width, _height;
     private PixelFormat _format;
     private GstMiniObjectHandle? _caps;
+    private VideoBufferPool? _buffers; // one pooled buffer per frame, shared by every client's media
     private long _frames;
     private bool _disposed;
 
@@ -169,6 +170,7 @@ public sealed unsafe class RtspServerSink : IFrameSink
                 _height = frame.Height;
                 _format = frame.Format;
                 _caps = new GstMiniObjectHandle(Native.gst_caps_from_string(AppSrcSink.RawCaps(_width, _height, _format, _options.FrameRate)));
+                _buffers = new VideoBufferPool(_caps.DangerousGetHandle(), _width, _height, _format, _options.FrameRate);
                 _log.Information("RTSP {Url}: {Width}x{Height} {Format}", Url, _width, _height, _format);
             }
             else if (frame.Width != _width || frame.Height != _height || frame.Format != _format)
@@ -181,7 +183,7 @@ public sealed unsafe class RtspServerSink : IFrameSink
             {
                 return;
             }
-            IntPtr buf = AppSrcSink.NewBuffer(frame, n, _options.FrameRate, timestamp: false);
+            IntPtr buf = _buffers!.Fill(frame, n, timestamp: false);
             try
             {
                 for (int i = 0; i < _media.Count; i++)
@@ -371,5 +373,6 @@ public sealed unsafe class RtspServerSink : IFrameSink
         _loop.Dispose();
         _context.Dispose();
         _caps?.Dispose();
+        _buffers?.Dispose();
     }
 }
