@@ -196,6 +196,9 @@ public sealed class DetectorOptions
     /// <summary>How long a new condition must persist before the prompt changes.</summary>
     public double DwellSeconds { get; set; } = 1.0;
 
+    /// <summary>Detections per second of presentation time and modality (0 = every frame); frames in between keep the state.</summary>
+    public double RateHz { get; set; } = 10;
+
     /// <summary>Fixed conditions per modality (none, low_light, haze, overexposure, low_contrast, low_resolution); set = override.</summary>
     public string? Infrared { get; set; }
     public string? Visible { get; set; }

@@ -55,6 +55,7 @@ public static class OptionsValidator
         Check(m is 0 or 6 or 9, "registration.matrix", $"has {m} numbers; give 6 (2x3 affine) or 9 (3x3 homography)");
 
         Check(o.Detector.DwellSeconds is >= 0 and <= 600, "detector.dwell_seconds", "must be between 0 and 600");
+        Check(o.Detector.RateHz is >= 0 and <= 1000, "detector.rate_hz", "must be between 0 (every frame) and 1000");
         Check(o.Detector.Infrared is null || Fusion.DegradationConditions.TryParse(o.Detector.Infrared, out _),
             "detector.infrared", $"'{o.Detector.Infrared}' is not one of {Fusion.DegradationConditions.AllKeys}");
         Check(o.Detector.Visible is null || Fusion.DegradationConditions.TryParse(o.Detector.Visible, out _),

@@ -33,12 +33,16 @@ public sealed class PromptController : IPromptSource
     public void Reconfigure(DetectorOptions options)
     {
         _tracker = options.Enabled
-            ? new ConditionTracker(new ConditionDetector(), new ConditionTrackerOptions { MinDwell = TimeSpan.FromSeconds(options.DwellSeconds) })
+            ? new ConditionTracker(new ConditionDetector(), new ConditionTrackerOptions
+            {
+                MinDwell = TimeSpan.FromSeconds(options.DwellSeconds),
+                DetectInterval = options.RateHz > 0 ? TimeSpan.FromSeconds(1 / options.RateHz) : TimeSpan.Zero,
+            })
             : null;
         _configuredIr = options.Infrared is { } ir && DegradationConditions.TryParse(ir, out var irCondition) ? new PromptSelection(irCondition) : null;
         _configuredVis = options.Visible is { } vis && DegradationConditions.TryParse(vis, out var visCondition) ? new PromptSelection(visCondition) : null;
-        _log.Information("detector {State}, dwell {Dwell}s, fixed conditions ir {Ir} / vis {Vis}", options.Enabled ? "on" : "off",
-            options.DwellSeconds, options.Infrared ?? "-", options.Visible ?? "-");
+        _log.Information("detector {State}, {Rate} Hz, dwell {Dwell}s, fixed conditions ir {Ir} / vis {Vis}", options.Enabled ? "on" : "off",
+            options.RateHz > 0 ? options.RateHz.ToString("0.##") : "every frame", options.DwellSeconds, options.Infrared ?? "-", options.Visible ?? "-");
     }
 
     private readonly object _gate = new();

@@ -12,8 +12,16 @@ public sealed record ConditionTrackerOptions
     /// <summary>… spanning at least this much presentation time before the reported condition changes.</summary>
     public TimeSpan MinDwell { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Run the detector on every n-th pair only (1 = every pair); the others keep the current state.</summary>
-    public int DetectEvery { get; init; } = 1;
+    /// <summary>
+    /// Run the detector at most once per this much presentation time per modality (zero = every frame); frames in
+    /// between keep the current state. Conditions change over seconds, and the detector reads every other pixel of
+    /// the frame on the fuse thread, so detecting at ~10 Hz instead of at the frame rate costs nothing in
+    /// responsiveness and keeps the detector from slowing fusion.
+    /// </summary>
+    public TimeSpan DetectInterval { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Frames whose timestamps do not advance (a source without timestamps) are still detected this often.</summary>
+    public const int MaxFramesBetweenDetections = 30;
 
     public static ConditionTrackerOptions Default { get; } = new();
 }
@@ -40,15 +48,15 @@ public sealed class ConditionTracker
     private readonly Lock _lock = new();
     private readonly ConditionDetector _detector;
     private Track _ir, _vis;
-    private long _updates;
+    private DetectionClock _irClock, _visClock;
 
     public ConditionTracker(ConditionDetector? detector = null, ConditionTrackerOptions? options = null)
     {
         _detector = detector ?? new ConditionDetector();
         Options = options ?? ConditionTrackerOptions.Default;
-        if (Options.MinFrames < 1 || Options.MinDwell < TimeSpan.Zero || Options.DetectEvery < 1)
+        if (Options.MinFrames < 1 || Options.MinDwell < TimeSpan.Zero || Options.DetectInterval < TimeSpan.Zero)
         {
-            throw new ArgumentException("condition tracker: MinFrames and DetectEvery must be ≥ 1 and MinDwell ≥ 0", nameof(options));
+            throw new ArgumentException("condition tracker: MinFrames must be ≥ 1, MinDwell and DetectInterval ≥ 0", nameof(options));
         }
     }
 
@@ -73,13 +81,12 @@ public sealed class ConditionTracker
     /// </summary>
     public FusionPrompts Update(Frame? infrared, Frame? visible)
     {
-        bool detect = _updates++ % Options.DetectEvery == 0;
         ConditionEstimate? ir = null, vis = null;
-        if (detect && infrared is not null)
+        if (infrared is not null && _irClock.Due(infrared.Pts, Options.DetectInterval))
         {
             ir = _detector.Detect(infrared, Modality.Infrared);
         }
-        if (detect && visible is not null)
+        if (visible is not null && _visClock.Due(visible.Pts, Options.DetectInterval))
         {
             vis = _detector.Detect(visible, Modality.Visible);
         }
@@ -126,6 +133,8 @@ public sealed class ConditionTracker
         {
             _ir = default;
             _vis = default;
+            _irClock = default;
+            _visClock = default;
         }
     }
 
@@ -140,6 +149,32 @@ public sealed class ConditionTracker
             default:
                 throw new ArgumentException($"conditions are tracked for infrared and visible, not {modality}", nameof(modality));
         }
+    }
+
+    /// <summary>When one modality was last detected (only the fuse thread touches it).</summary>
+    private struct DetectionClock
+    {
+        private bool _started;
+        private TimeSpan _last;
+        private int _skipped;
+
+        public bool Due(TimeSpan pts, TimeSpan interval)
+        {
+            bool due = !_started || pts < _last || pts - _last >= interval || _skipped >= MaxSkipped;
+            if (due)
+            {
+                _started = true;
+                _last = pts;
+                _skipped = 0;
+            }
+            else
+            {
+                _skipped++;
+            }
+            return due;
+        }
+
+        private const int MaxSkipped = ConditionTrackerOptions.MaxFramesBetweenDetections - 1;
     }
 
     private struct Track

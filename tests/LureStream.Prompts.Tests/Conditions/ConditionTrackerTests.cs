@@ -107,4 +107,41 @@ public class ConditionTrackerTests
         Assert.Equal(0, Allocations.MinimumPerRound(Update));
         Assert.Equal(DegradationCondition.Haze, t.Current.Visible.Condition);
     }
+
+    [Fact]
+    public void DetectionRunsAtTheConfiguredRateOfPresentationTime()
+    {
+        // Frames every 40 ms, detection at most every 100 ms: frames 0, 3, 6, … are detected. Each frame has its own
+        // uniform grey level, so the tracker's last statistics tell which frame was detected last.
+        var t = new ConditionTracker(options: new ConditionTrackerOptions { DetectInterval = Ms(100) });
+        using var vis = Frame.CreateUnpooled(64, 48, PixelFormat.Gray8);
+        for (int i = 0; i < 12; i++)
+        {
+            vis.Pixels.Fill((byte)(20 + 10 * i));
+            vis.Pts = Ms(40 * i);
+            t.Update(null, vis);
+            int lastDetected = i / 3 * 3;
+            Assert.Equal(20 + 10 * lastDetected, t.GetState(Modality.Visible).LastStatistics!.Value.Mean, 0.5f);
+        }
+        // Time going backwards (a looping file) detects at once.
+        vis.Pixels.Fill(200);
+        vis.Pts = Ms(0);
+        t.Update(null, vis);
+        Assert.Equal(200, t.GetState(Modality.Visible).LastStatistics!.Value.Mean, 0.5f);
+    }
+
+    [Fact]
+    public void FramesWithoutAdvancingTimestampsAreStillDetectedRegularly()
+    {
+        var t = new ConditionTracker(options: new ConditionTrackerOptions { DetectInterval = Ms(100) });
+        using var vis = Frame.CreateUnpooled(64, 48, PixelFormat.Gray8);
+        int every = ConditionTrackerOptions.MaxFramesBetweenDetections;
+        for (int i = 0; i < 3 * every; i++)
+        {
+            vis.Pixels.Fill((byte)(i % 250));
+            vis.Pts = TimeSpan.Zero;
+            t.Update(null, vis);
+            Assert.Equal(i / every * every % 250, t.GetState(Modality.Visible).LastStatistics!.Value.Mean, 0.5f);
+        }
+    }
 }
