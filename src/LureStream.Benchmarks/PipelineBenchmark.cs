@@ -4,6 +4,7 @@ using LureStream.Core.Fusion;
 using LureStream.Core.Media;
 using LureStream.Core.Options;
 using LureStream.Engines;
+using LureStream.Engines.LureRt;
 using LureStream.Media.Sources;
 using LureStream.Pipeline;
 using LureStream.Pipeline.Hosting;
@@ -27,7 +28,8 @@ public sealed record PipelineBenchmarkResult(
     double AllocatedBytesPerFrame,
     double BareEngineAllocatedBytesPerFrame,
     double RunAllocatedBytesPerFrame,
-    double SteadyMeanAllocatedBytesPerFrame)
+    double SteadyMeanAllocatedBytesPerFrame,
+    double? BareNetworkMeanMs = null)
 {
     /// <summary>Pipeline throughput relative to capture alone (how much fusing costs).</summary>
     public double PipelineToCaptureRatio => CaptureFps > 0 ? PipelineFps / CaptureFps : 0;
@@ -44,6 +46,10 @@ public sealed record PipelineBenchmarkResult(
         yield return "| --- | --- |";
         yield return $"| synthetic capture alone (IR+VIS pairs/s) | {CaptureFps:F1} |";
         yield return $"| bare engine (Fuse calls/s) | {BareEngineFps:F1} ({BareEngineMeanMs:F2} ms each) |";
+        if (BareNetworkMeanMs is { } network)
+        {
+            yield return $"| of each bare call: ONNX network / the rest, full-resolution kernels (ms) | {network:F2} / {BareEngineMeanMs - network:F2} |";
+        }
         yield return $"| pipeline capture → sync → fuse → null sink (frames/s) | {PipelineFps:F1} |";
         yield return $"| end-to-end latency p50 / p95 (ms) | {EndToEndP50Ms:F1} / {EndToEndP95Ms:F1} |";
         yield return $"| fuse stage mean (ms) | {FuseStageMeanMs:F2} |";
@@ -99,11 +105,17 @@ public static class PipelineBenchmark
         engine.Engine.Fuse(irFrame, visFrame, output, prompts);
         engine.Engine.Fuse(irFrame, visFrame, output, prompts);
         int bareRuns = Math.Max(3, Math.Min(frames, 200));
+        var rt = engine.Engine as LureRtEngine;
+        double networkMs = 0;
         long allocBefore = GC.GetAllocatedBytesForCurrentThread();
         sw.Restart();
         for (int i = 0; i < bareRuns; i++)
         {
             engine.Engine.Fuse(irFrame, visFrame, output, prompts);
+            if (rt is not null)
+            {
+                networkMs += rt.LastNetworkTime.TotalMilliseconds;
+            }
         }
         double bareSeconds = sw.Elapsed.TotalSeconds;
         double bareAlloc = (GC.GetAllocatedBytesForCurrentThread() - allocBefore) / (double)bareRuns;
@@ -134,6 +146,6 @@ public static class PipelineBenchmark
             engine.Engine.Name, engine.Engine.Provider, w, h, frames,
             captureFps, bareRuns / bareSeconds, bareSeconds * 1000 / bareRuns,
             summary.Fps, summary.P50LatencyMs, summary.P95LatencyMs, summary.MeanFuseMs,
-            pipelineAlloc, bareAlloc, runAlloc, steadyMean);
+            pipelineAlloc, bareAlloc, runAlloc, steadyMean, rt is null ? null : networkMs / bareRuns);
     }
 }

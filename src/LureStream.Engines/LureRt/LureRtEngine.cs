@@ -13,8 +13,9 @@ namespace LureStream.Engines.LureRt;
 /// <summary>
 /// lure-rt: LURE's prompt-conditioned network run at low resolution, applied at full resolution.
 /// Per frame: both sources are area-averaged to 1/<see cref="LureManifest.InputScale"/> (row-parallel), the
-/// coefficient network runs once on them with each modality's cached prompt embedding, and
-/// <see cref="ApplyCoefficientRows"/> applies the returned maps to the full-resolution sources (row-parallel).
+/// coefficient network runs once on them with each modality's cached prompt embedding,
+/// <see cref="UpsampleCoefficientRows"/> widens the returned maps to the frame width and
+/// <see cref="ApplyCoefficientRows"/> applies them to the full-resolution sources (both row-parallel, SIMD).
 /// Every buffer, tensor and binding is made once per frame size, so a steady-state frame allocates nothing managed.
 /// </summary>
 /// <remarks>
@@ -87,7 +88,9 @@ public sealed class LureRtEngine : IPromptedEngine
         _model.Coefficients.Run(b.Binding);
         LastNetworkTime = Stopwatch.GetElapsedTime(t0);
 
-        _rows.For(visible.Height, new ApplyCoefficientRows(b.Geometry, b.CoefficientMaps, infrared.UnsafeBuffer, visible.UnsafeBuffer, output.UnsafeBuffer));
+        var upsample = new UpsampleCoefficientRows(b.Geometry, b.CoefficientMaps, b.Upsampled);
+        _rows.For(upsample.Rows, upsample, minRowsPerChunk: 4);
+        _rows.For(visible.Height, new ApplyCoefficientRows(b.Geometry, b.Upsampled, infrared.UnsafeBuffer, visible.UnsafeBuffer, output.UnsafeBuffer));
     }
 
     private FrameBuffers Buffers(int width, int height)
@@ -147,6 +150,7 @@ public sealed class LureRtEngine : IPromptedEngine
                 }
                 long ch = geometry.CoefficientHeight, cw = geometry.CoefficientWidth;
                 CoefficientMaps = GC.AllocateUninitializedArray<float>((int)(4 * ch * cw), pinned: true);
+                Upsampled = GC.AllocateUninitializedArray<float>(geometry.UpsampledLength);
                 Binding = Own(model.Coefficients.Session.CreateIoBinding());
                 if (style != OrtBindingStyle.DeviceStyle)
                 {
@@ -167,6 +171,7 @@ public sealed class LureRtEngine : IPromptedEngine
         public float[][] IrEmbedding { get; }
         public float[][] VisEmbedding { get; }
         public float[] CoefficientMaps { get; } = [];
+        public float[] Upsampled { get; } = [];
         public OrtIoBinding Binding { get; } = null!;
 
         /// <summary>Binds staging buffer <paramref name="k"/> (a device provider copies it now).</summary>

@@ -40,6 +40,9 @@ public sealed class RtGeometry
     public int CoefficientWidth { get; }
     public int CoefficientHeight { get; }
 
+    /// <summary>Floats of the horizontally upsampled coefficient maps: [4, CoefficientHeight, Width].</summary>
+    public int UpsampledLength => 4 * CoefficientHeight * Width;
+
     /// <summary>Per output column: left and right coefficient column and the right one's weight.</summary>
     public int[] X0 { get; }
     public int[] X1 { get; }

@@ -1,6 +1,9 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 using LureStream.Core.Parallel;
 
 namespace LureStream.Engines.LureRt;
@@ -75,103 +78,237 @@ public readonly struct DownsampleRows : IRowOperation
 }
 
 /// <summary>
-/// The full-resolution half of lure-rt: bilinearly upsampled coefficient maps applied per pixel to the sources,
-/// in BT.601 full-range YCbCr on the 0–255 scale:
-/// <c>Y = a_vis·Y_vis + a_ir·IR + 255·offset</c> (clamped), <c>CbCr = CbCr_vis · gain</c>, back to RGB (clamped,
-/// rounded). The row's two coefficient rows are blended vertically into the scratch buffer with
-/// <see cref="Vector{T}"/>; the horizontal blend and the colour arithmetic run per pixel.
+/// First half of the full-resolution step: each coefficient map row is upsampled horizontally to the frame width
+/// (bilinear, half-pixel centres, edges clamped — the tables of <see cref="RtGeometry"/>), once per frame, so the
+/// per-pixel pass only blends two rows vertically with vector arithmetic. Row <c>r</c> of this operation is map
+/// <c>r / CoefficientHeight</c>, coefficient row <c>r % CoefficientHeight</c>; the offset map is stored ×255.
+/// </summary>
+public readonly struct UpsampleCoefficientRows : IRowOperation
+{
+    private readonly RtGeometry _g;
+    private readonly float[] _coefficients;
+    private readonly float[] _upsampled;
+
+    /// <param name="coefficients">[4, CoefficientHeight, CoefficientWidth]: a_vis, a_ir, offset, chroma gain.</param>
+    /// <param name="upsampled">[4, CoefficientHeight, Width] (<see cref="RtGeometry.UpsampledLength"/>).</param>
+    public UpsampleCoefficientRows(RtGeometry geometry, float[] coefficients, float[] upsampled)
+    {
+        _g = geometry;
+        _coefficients = coefficients;
+        _upsampled = upsampled;
+    }
+
+    /// <summary>Rows of this operation: every coefficient row of the four maps.</summary>
+    public int Rows => 4 * _g.CoefficientHeight;
+
+    public int ScratchLength => 0;
+
+    public void Invoke(int r, Span<float> scratch)
+    {
+        int w = _g.Width, cw = _g.CoefficientWidth;
+        float scale = r / _g.CoefficientHeight == 2 ? 255f : 1f;
+        var src = _coefficients.AsSpan(r * cw, cw);
+        var dst = _upsampled.AsSpan(r * w, w);
+        int[] x0 = _g.X0, x1 = _g.X1;
+        float[] wx = _g.Wx;
+        for (int x = 0; x < dst.Length; x++)
+        {
+            float a = src[x0[x]];
+            dst[x] = (a + (src[x1[x]] - a) * wx[x]) * scale;
+        }
+    }
+}
+
+/// <summary>
+/// Second half: the upsampled coefficient maps applied per pixel to the sources, on the 0–255 scale:
+/// <c>Y = clamp(a_vis·Y_vis + a_ir·IR + 255·offset)</c> with <c>Y_vis = 0.299 R + 0.587 G + 0.114 B</c>, then
+/// <c>R = Y + gain·0.713·1.402·(R_vis − Y_vis)</c>, <c>B = Y + gain·0.564·1.772·(B_vis − Y_vis)</c>,
+/// <c>G = (Y − 0.299 R − 0.114 B) / 0.587</c> (clamped, rounded) — training's BT.601 YCbCr round trip with Y replaced
+/// and Cb, Cr scaled by the gain, folded into one step. Sixteen pixels at a time: RGB is de-interleaved and
+/// re-interleaved with byte shuffles (SSSE3 or Arm64 table lookups) and the arithmetic runs on 4-float vectors;
+/// the ragged right edge (and machines without either instruction set) take the scalar path, which computes
+/// exactly the same values in the same order.
 /// </summary>
 public readonly struct ApplyCoefficientRows : IRowOperation
 {
-    private const float Kr = 0.299f, Kg = 0.587f, Kb = 0.114f;
-    private const float CbScale = 0.564f, CrScale = 0.713f;
-    private const float CrToR = 1.402f, CbToB = 1.772f, InvKg = 1f / Kg;
+    private const float Kr = 0.299f, Kg = 0.587f, Kb = 0.114f, InvKg = 1f / Kg;
+    // Training's YCbCr constants (Cb = 0.564 (B − Y), R = Y + 1.402 Cr, …) folded: R = Y + gain · RedChroma · (R − Y).
+    private const float RedChroma = 0.713f * 1.402f, BlueChroma = 0.564f * 1.772f;
 
     private readonly byte[] _ir;
     private readonly byte[] _vis;
     private readonly byte[] _out;
-    private readonly float[] _coefficients;
+    private readonly float[] _upsampled;
     private readonly RtGeometry _g;
 
-    /// <param name="coefficients">[4, CoefficientHeight, CoefficientWidth]: a_vis, a_ir, offset, chroma gain.</param>
-    public ApplyCoefficientRows(RtGeometry geometry, float[] coefficients, byte[] infrared, byte[] visible, byte[] output)
+    /// <param name="upsampled">The maps from <see cref="UpsampleCoefficientRows"/>: [4, CoefficientHeight, Width].</param>
+    public ApplyCoefficientRows(RtGeometry geometry, float[] upsampled, byte[] infrared, byte[] visible, byte[] output)
     {
         _g = geometry;
-        _coefficients = coefficients;
+        _upsampled = upsampled;
         _ir = infrared;
         _vis = visible;
         _out = output;
     }
 
-    public int ScratchLength => 4 * _g.CoefficientWidth;
+    public int ScratchLength => 0;
+
+    /// <summary>Whether the 16-pixel path runs on this machine.</summary>
+    public static bool IsVectorized => RgbShuffles.IsSupported;
 
     public void Invoke(int y, Span<float> scratch)
     {
-        int cw = _g.CoefficientWidth, plane = cw * _g.CoefficientHeight, w = _g.Width;
+        int w = _g.Width, plane = _g.CoefficientHeight * w;
         var (y0, y1, wy) = _g.Row(y);
-        for (int c = 0; c < 4; c++)
+        ref float up = ref MemoryMarshal.GetArrayDataReference(_upsampled);
+        ref float top = ref Unsafe.Add(ref up, y0 * w);
+        ref float bottom = ref Unsafe.Add(ref up, y1 * w);
+        ref byte ir = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ir), y * w);
+        ref byte vis = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_vis), y * w * 3);
+        ref byte dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_out), y * w * 3);
+        int x = 0;
+        if (RgbShuffles.IsSupported)
         {
-            var top = _coefficients.AsSpan(c * plane + y0 * cw, cw);
-            var bottom = _coefficients.AsSpan(c * plane + y1 * cw, cw);
-            Lerp(top, bottom, wy, scratch.Slice(c * cw, cw));
+            for (; x <= w - 16; x += 16)
+            {
+                RgbShuffles.Deinterleave(ref Unsafe.Add(ref vis, 3 * x), out var r, out var g, out var b);
+                var i8 = Vector128.LoadUnsafe(ref ir, (nuint)x);
+                Quarter(i8, r, g, b, 0, ref top, ref bottom, plane, x, wy, out var r0, out var g0, out var b0);
+                Quarter(i8, r, g, b, 1, ref top, ref bottom, plane, x + 4, wy, out var r1, out var g1, out var b1);
+                Quarter(i8, r, g, b, 2, ref top, ref bottom, plane, x + 8, wy, out var r2, out var g2, out var b2);
+                Quarter(i8, r, g, b, 3, ref top, ref bottom, plane, x + 12, wy, out var r3, out var g3, out var b3);
+                RgbShuffles.Interleave(Pack(r0, r1, r2, r3), Pack(g0, g1, g2, g3), Pack(b0, b1, b2, b3), ref Unsafe.Add(ref dst, 3 * x));
+            }
         }
-        ref float aVis = ref MemoryMarshal.GetReference(scratch);
-        ref float aIr = ref Unsafe.Add(ref aVis, cw);
-        ref float offset = ref Unsafe.Add(ref aVis, 2 * cw);
-        ref float gain = ref Unsafe.Add(ref aVis, 3 * cw);
-        ref int x0 = ref MemoryArrayRef(_g.X0);
-        ref int x1 = ref MemoryArrayRef(_g.X1);
-        ref float wx = ref MemoryArrayRef(_g.Wx);
-        ref byte ir = ref Unsafe.Add(ref MemoryArrayRef(_ir), y * w);
-        ref byte vis = ref Unsafe.Add(ref MemoryArrayRef(_vis), y * w * 3);
-        ref byte dst = ref Unsafe.Add(ref MemoryArrayRef(_out), y * w * 3);
-        for (int x = 0; x < w; x++)
+        for (; x < w; x++)
         {
-            int l = Unsafe.Add(ref x0, x), r = Unsafe.Add(ref x1, x);
-            float t = Unsafe.Add(ref wx, x);
-            float av = Blend(ref aVis, l, r, t), ai = Blend(ref aIr, l, r, t);
-            float off = Blend(ref offset, l, r, t), gn = Blend(ref gain, l, r, t);
-
+            float av = Lerp(ref top, ref bottom, x, wy);
+            float ai = Lerp(ref top, ref bottom, plane + x, wy);
+            float off = Lerp(ref top, ref bottom, 2 * plane + x, wy);
+            float gn = Lerp(ref top, ref bottom, 3 * plane + x, wy);
             float red = Unsafe.Add(ref vis, 3 * x), green = Unsafe.Add(ref vis, 3 * x + 1), blue = Unsafe.Add(ref vis, 3 * x + 2);
             float yv = Kr * red + Kg * green + Kb * blue;
-            float fy = Math.Clamp(av * yv + ai * Unsafe.Add(ref ir, x) + 255f * off, 0f, 255f);
-            float cb = (blue - yv) * CbScale * gn, cr = (red - yv) * CrScale * gn;
-            float ro = fy + CrToR * cr, bo = fy + CbToB * cb;
-            float go = (fy - Kr * ro - Kb * bo) * InvKg;
+            float fy = Math.Clamp(av * yv + ai * Unsafe.Add(ref ir, x) + off, 0f, 255f);
+            float ro = fy + gn * RedChroma * (red - yv), bo = fy + gn * BlueChroma * (blue - yv);
             Unsafe.Add(ref dst, 3 * x) = ToByte(ro);
-            Unsafe.Add(ref dst, 3 * x + 1) = ToByte(go);
+            Unsafe.Add(ref dst, 3 * x + 1) = ToByte((fy - Kr * ro - Kb * bo) * InvKg);
             Unsafe.Add(ref dst, 3 * x + 2) = ToByte(bo);
         }
     }
 
+    /// <summary>Pixels 4q … 4q+3 of a 16-pixel block: the same arithmetic as the scalar path, four lanes at once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Blend(ref float row, int l, int r, float t)
+    private static void Quarter(Vector128<byte> ir8, Vector128<byte> r8, Vector128<byte> g8, Vector128<byte> b8, int q,
+        ref float top, ref float bottom, int plane, int x, float wy, out Vector128<int> ro, out Vector128<int> go, out Vector128<int> bo)
     {
-        float a = Unsafe.Add(ref row, l);
-        return a + (Unsafe.Add(ref row, r) - a) * t;
+        var vwy = Vector128.Create(wy);
+        var av = Lerp(ref top, ref bottom, x, vwy);
+        var ai = Lerp(ref top, ref bottom, plane + x, vwy);
+        var off = Lerp(ref top, ref bottom, 2 * plane + x, vwy);
+        var gn = Lerp(ref top, ref bottom, 3 * plane + x, vwy);
+        var red = ToFloat(r8, q);
+        var green = ToFloat(g8, q);
+        var blue = ToFloat(b8, q);
+        var yv = Vector128.Create(Kr) * red + Vector128.Create(Kg) * green + Vector128.Create(Kb) * blue;
+        var fy = Vector128.Min(Vector128.Max(av * yv + ai * ToFloat(ir8, q) + off, Vector128<float>.Zero), Vector128.Create(255f));
+        var rf = fy + gn * Vector128.Create(RedChroma) * (red - yv);
+        var bf = fy + gn * Vector128.Create(BlueChroma) * (blue - yv);
+        ro = ToInt(rf);
+        go = ToInt((fy - Vector128.Create(Kr) * rf - Vector128.Create(Kb) * bf) * Vector128.Create(InvKg));
+        bo = ToInt(bf);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte ToByte(float v) => (byte)(int)(Math.Clamp(v, 0f, 255f) + 0.5f);
+    private static Vector128<float> Lerp(ref float top, ref float bottom, int i, Vector128<float> t)
+    {
+        var a = Vector128.LoadUnsafe(ref top, (nuint)i);
+        return a + (Vector128.LoadUnsafe(ref bottom, (nuint)i) - a) * t;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ref T MemoryArrayRef<T>(T[] array) => ref MemoryMarshal.GetArrayDataReference(array);
-
-    private static void Lerp(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float t, Span<float> dst)
+    private static float Lerp(ref float top, ref float bottom, int i, float t)
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        float a = Unsafe.Add(ref top, i);
+        return a + (Unsafe.Add(ref bottom, i) - a) * t;
+    }
+
+    /// <summary>Bytes 4q … 4q+3 of <paramref name="v"/> as floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> ToFloat(Vector128<byte> v, int q)
+    {
+        var half = q < 2 ? Vector128.WidenLower(v) : Vector128.WidenUpper(v);
+        var quad = (q & 1) == 0 ? Vector128.WidenLower(half) : Vector128.WidenUpper(half);
+        return Vector128.ConvertToSingle(quad.AsInt32());
+    }
+
+    /// <summary>Clamped to 0–255 and rounded half up, as <see cref="ToByte"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> ToInt(Vector128<float> v) =>
+        Vector128.ConvertToInt32(Vector128.Min(Vector128.Max(v, Vector128<float>.Zero), Vector128.Create(255f)) + Vector128.Create(0.5f));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Pack(Vector128<int> a, Vector128<int> b, Vector128<int> c, Vector128<int> d) =>
+        Vector128.Narrow(Vector128.Narrow(a, b).AsUInt16(), Vector128.Narrow(c, d).AsUInt16());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte ToByte(float v) => (byte)(int)(Math.Clamp(v, 0f, 255f) + 0.5f);
+}
+
+/// <summary>
+/// De-interleaves 16 packed RGB pixels (48 bytes) into R, G and B vectors and back, with three byte shuffles per
+/// output vector (SSSE3 <c>pshufb</c> or Arm64 <c>tbl</c>; both give zero for an out-of-range index, which the OR
+/// of the three shuffles relies on). The masks are derived from the layout, not written out by hand.
+/// </summary>
+internal static class RgbShuffles
+{
+    public static readonly bool IsSupported = Ssse3.IsSupported || AdvSimd.Arm64.IsSupported;
+
+    // Split[ch][k]: picks channel ch's bytes out of input vector k. Join[k][ch]: places channel ch into output vector k.
+    private static readonly Vector128<byte>[][] Split = Masks(split: true);
+    private static readonly Vector128<byte>[][] Join = Masks(split: false);
+
+    private static Vector128<byte>[][] Masks(bool split)
+    {
+        var masks = new Vector128<byte>[3][];
+        var m = new byte[16];
+        for (int a = 0; a < 3; a++)
         {
-            var vt = new Vector<float>(t);
-            for (; i <= dst.Length - Vector<float>.Count; i += Vector<float>.Count)
+            masks[a] = new Vector128<byte>[3];
+            for (int b = 0; b < 3; b++)
             {
-                var va = new Vector<float>(a.Slice(i));
-                (va + (new Vector<float>(b.Slice(i)) - va) * vt).CopyTo(dst.Slice(i));
+                // split: a = channel, b = input vector; join: a = output vector, b = channel.
+                int ch = split ? a : b, k = split ? b : a;
+                for (int lane = 0; lane < 16; lane++)
+                {
+                    int source = split ? 3 * lane + ch - 16 * k : (16 * k + lane) % 3 == ch ? (16 * k + lane) / 3 : -1;
+                    m[lane] = source is >= 0 and < 16 ? (byte)source : (byte)0x80;
+                }
+                masks[a][b] = Vector128.Create(m);
             }
         }
-        for (; i < dst.Length; i++)
-        {
-            dst[i] = a[i] + (b[i] - a[i]) * t;
-        }
+        return masks;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Pick(Vector128<byte> v, Vector128<byte> mask) =>
+        Ssse3.IsSupported ? Ssse3.Shuffle(v, mask) : AdvSimd.Arm64.VectorTableLookup(v, mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Deinterleave(ref byte rgb, out Vector128<byte> r, out Vector128<byte> g, out Vector128<byte> b)
+    {
+        var v0 = Vector128.LoadUnsafe(ref rgb);
+        var v1 = Vector128.LoadUnsafe(ref rgb, 16);
+        var v2 = Vector128.LoadUnsafe(ref rgb, 32);
+        r = Pick(v0, Split[0][0]) | Pick(v1, Split[0][1]) | Pick(v2, Split[0][2]);
+        g = Pick(v0, Split[1][0]) | Pick(v1, Split[1][1]) | Pick(v2, Split[1][2]);
+        b = Pick(v0, Split[2][0]) | Pick(v1, Split[2][1]) | Pick(v2, Split[2][2]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Interleave(Vector128<byte> r, Vector128<byte> g, Vector128<byte> b, ref byte rgb)
+    {
+        (Pick(r, Join[0][0]) | Pick(g, Join[0][1]) | Pick(b, Join[0][2])).StoreUnsafe(ref rgb);
+        (Pick(r, Join[1][0]) | Pick(g, Join[1][1]) | Pick(b, Join[1][2])).StoreUnsafe(ref rgb, 16);
+        (Pick(r, Join[2][0]) | Pick(g, Join[2][1]) | Pick(b, Join[2][2])).StoreUnsafe(ref rgb, 32);
     }
 }

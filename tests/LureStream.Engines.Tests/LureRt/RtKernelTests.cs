@@ -78,7 +78,10 @@ public class RtKernelTests
         coef.AsSpan(3 * plane, plane).Fill(gain);
         var output = new byte[vis.Length];
         using var rows = new ParallelRows(2);
-        rows.For(g.Height, new ApplyCoefficientRows(g, coef, ir, vis, output), minRowsPerChunk: 1);
+        var upsampled = new float[g.UpsampledLength];
+        var upsample = new UpsampleCoefficientRows(g, coef, upsampled);
+        rows.For(upsample.Rows, upsample, minRowsPerChunk: 1);
+        rows.For(g.Height, new ApplyCoefficientRows(g, upsampled, ir, vis, output), minRowsPerChunk: 1);
         return output;
     }
 
@@ -124,5 +127,64 @@ public class RtKernelTests
         var vis = Enumerable.Repeat((byte)100, 192).ToArray();
         Assert.All(Apply(g, 1f, 0f, 0.2f, 1f, ir, vis), v => Assert.Equal(151, v)); // 100 + 0.2 * 255
         Assert.All(Apply(g, 1f, 0f, 1f, 1f, ir, vis), v => Assert.Equal(255, v));
+    }
+
+    [Fact]
+    public void Vector_and_scalar_paths_follow_the_documented_formula()
+    {
+        // 53 columns: three 16-pixel vector blocks and a 5-pixel scalar tail; random pixels and coefficient maps.
+        var g = new RtGeometry(53, 7, 4);
+        var rng = new Random(11);
+        var ir = new byte[53 * 7];
+        var vis = new byte[53 * 7 * 3];
+        rng.NextBytes(ir);
+        rng.NextBytes(vis);
+        int plane = g.CoefficientWidth * g.CoefficientHeight;
+        var coef = new float[4 * plane];
+        for (int i = 0; i < plane; i++)
+        {
+            coef[i] = (float)(rng.NextDouble() * 1.5);                  // a_vis
+            coef[plane + i] = (float)rng.NextDouble();                   // a_ir
+            coef[2 * plane + i] = (float)(rng.NextDouble() * 0.4 - 0.2); // offset
+            coef[3 * plane + i] = (float)(rng.NextDouble() + 0.5);       // chroma gain
+        }
+        var upsampled = new float[g.UpsampledLength];
+        var output = new byte[vis.Length];
+        using (var rows = new ParallelRows(2))
+        {
+            var upsample = new UpsampleCoefficientRows(g, coef, upsampled);
+            rows.For(upsample.Rows, upsample, minRowsPerChunk: 1);
+            rows.For(g.Height, new ApplyCoefficientRows(g, upsampled, ir, vis, output), minRowsPerChunk: 1);
+        }
+        int worst = 0, differing = 0;
+        for (int y = 0; y < g.Height; y++)
+        {
+            var (y0, y1, wy) = g.Row(y);
+            for (int x = 0; x < g.Width; x++)
+            {
+                double Map(int c)
+                {
+                    double At(int row) => coef[c * plane + row * g.CoefficientWidth + g.X0[x]]
+                        + (coef[c * plane + row * g.CoefficientWidth + g.X1[x]] - coef[c * plane + row * g.CoefficientWidth + g.X0[x]]) * g.Wx[x];
+                    return At(y0) + (At(y1) - At(y0)) * wy;
+                }
+                int p = y * g.Width + x;
+                double r = vis[3 * p], gr = vis[3 * p + 1], b = vis[3 * p + 2];
+                double yv = 0.299 * r + 0.587 * gr + 0.114 * b;
+                double cb = (b - yv) * 0.564 * Map(3), cr = (r - yv) * 0.713 * Map(3);
+                double fy = Math.Clamp(Map(0) * yv + Map(1) * ir[p] + 255 * Map(2), 0, 255);
+                double ro = fy + 1.402 * cr, bo = fy + 1.772 * cb, go = (fy - 0.299 * ro - 0.114 * bo) / 0.587;
+                double[] expected = [ro, go, bo];
+                for (int c = 0; c < 3; c++)
+                {
+                    int d = Math.Abs((int)Math.Round(Math.Clamp(expected[c], 0, 255), MidpointRounding.AwayFromZero) - output[3 * p + c]);
+                    worst = Math.Max(worst, d);
+                    differing += d > 0 ? 1 : 0;
+                }
+            }
+        }
+        Assert.True(worst <= 1, $"max |diff| {worst}");
+        Assert.True(differing <= output.Length / 100, $"{differing} of {output.Length} values differ by 1");
+        Assert.True(ApplyCoefficientRows.IsVectorized || !System.Runtime.Intrinsics.X86.Ssse3.IsSupported);
     }
 }
