@@ -41,4 +41,11 @@ public static class Repository
             return File.Exists(System.IO.Path.Combine(dir, "manifest.json")) ? System.IO.Path.GetFullPath(dir) : null;
         }
     }
+
+    /// <summary>
+    /// The lure-rt bundle for tests: models/lure-rt once shipped, else the work-in-progress export under
+    /// models/train/checkpoints/lure-rt-wip (models/train/README.md says when the bundle moves).
+    /// </summary>
+    public static string RtBundle =>
+        File.Exists(Path("models", "lure-rt", "manifest.json")) ? Path("models", "lure-rt") : Path("models", "train", "checkpoints", "lure-rt-wip");
 }

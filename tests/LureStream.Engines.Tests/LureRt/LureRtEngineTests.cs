@@ -18,8 +18,7 @@ namespace LureStream.Engines.Tests.LureRt;
 [Collection(AllocationCollection.Name)]
 public class LureRtEngineTests
 {
-    // Work in progress: the bundle ships under models/lure-rt once its prompt gate passes (models/train/model_card.py).
-    internal static readonly string Bundle = Repository.Path("models", "train", "checkpoints", "lure-rt-wip");
+    internal static readonly string Bundle = Repository.RtBundle;
     private static readonly string ReferenceDir = Path.Combine(Bundle, "reference");
     private static readonly JsonElement Reference =
         JsonDocument.Parse(File.ReadAllText(Path.Combine(ReferenceDir, "rt_reference.json"))).RootElement;
