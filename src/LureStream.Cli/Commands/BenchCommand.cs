@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using LureStream.Benchmarks;
 using LureStream.Core;
+using LureStream.Core.Frames;
 using LureStream.Core.Options;
 using LureStream.Engines.Lure;
 using LureStream.Evaluation.Conditions;
@@ -117,6 +118,73 @@ public static class BenchCommand
             return 0;
         });
         command.Subcommands.Add(pixels);
+        command.Subcommands.Add(CreateStability());
+        return command;
+    }
+
+    private static Command CreateStability()
+    {
+        var engine = new Option<string>("--engine") { Description = "Engine: auto, lure, lure-rt or classical.", DefaultValueFactory = _ => "lure-rt" };
+        engine.AcceptOnlyFromAmong(OptionsValidator.Engines);
+        var model = new Option<string?>("--model") { Description = "Bundle directory of the engine (default models/lure-rt with lure-rt, models/lure-lite with lure)." };
+        var size = new Option<string>("--size") { Description = "Frame size WxH of the synthetic scene (a still pair keeps its own size).", DefaultValueFactory = _ => "640x512" };
+        var ir = new Option<string?>("--ir") { Description = "Infrared still of the static camera (PNG/JPEG); default: the demo's synthetic scene." };
+        var vis = new Option<string?>("--vis") { Description = "Visible still, aligned with --ir." };
+        var frames = new Option<int>("--frames") { Description = "Frames of the static clip.", DefaultValueFactory = _ => 50 };
+        var noise = new Option<double>("--noise") { Description = "Visible sensor noise per frame, standard deviation in levels.", DefaultValueFactory = _ => 2.0 };
+        var irNoise = new Option<double>("--ir-noise") { Description = "Infrared sensor noise per frame (0 isolates the engine's own flicker).", DefaultValueFactory = _ => 2.0 };
+        var command = new Command("stability", "Flicker on a static camera: one still pair re-captured with fresh sensor noise every frame; mean |ΔY| between consecutive fused frames against the visible input's (ratio).")
+        {
+            engine, model, size, ir, vis, frames, noise, irNoise,
+        };
+        CliContext.SetHandler(command, (p, ct) =>
+        {
+            int n = p.GetValue(frames);
+            double sigma = p.GetValue(noise), irSigma = p.GetValue(irNoise);
+            if (n is < 2 or > 10_000)
+            {
+                throw new LureStreamException($"--frames {n} is outside 2..10000");
+            }
+            if (sigma is < 0 or > 50 || irSigma is < 0 or > 50)
+            {
+                throw new LureStreamException($"--noise {sigma} / --ir-noise {irSigma}: each must be within 0..50");
+            }
+            string? irPath = p.GetValue(ir), visPath = p.GetValue(vis);
+            if ((irPath is null) != (visPath is null))
+            {
+                throw new LureStreamException("give both --ir and --vis, or neither (the synthetic scene)");
+            }
+            Frame irFrame, visFrame;
+            string scene;
+            if (visPath is not null)
+            {
+                visFrame = Media.Stills.StillImages.Read(LureStreamPaths.Resolve(visPath), PixelFormat.Rgb24);
+                irFrame = Media.Stills.StillImages.Read(LureStreamPaths.Resolve(irPath!), PixelFormat.Gray8, visFrame.Width, visFrame.Height);
+                scene = $"pair {Path.GetFileName(visPath)}";
+            }
+            else
+            {
+                var (w, h) = SamplesCommand.ParseSize(p.GetValue(size)!);
+                (irFrame, visFrame) = TemporalStabilityBenchmark.SyntheticPair(w, h);
+                scene = "synthetic scene";
+            }
+            using (irFrame)
+            using (visFrame)
+            {
+                var fusion = new FusionOptions { Width = visFrame.Width, Height = visFrame.Height, Engine = p.GetValue(engine)! };
+                if (p.GetValue(model) is { } m)
+                {
+                    fusion.SetBundle(m);
+                }
+                using var selection = Engines.FusionEngineFactory.Create(fusion);
+                var result = TemporalStabilityBenchmark.Run(selection.Engine, irFrame, visFrame, scene, n, sigma, irSigma, ct: ct);
+                foreach (var line in result.ToMarkdown())
+                {
+                    Console.WriteLine(line);
+                }
+            }
+            return 0;
+        });
         return command;
     }
 }
