@@ -63,6 +63,72 @@ public class WebConsoleTests
         }
     }
 
+    /// <summary>Mean grey level of the preview's fused tile (the right third), read back from the page through a canvas.</summary>
+    private const string FusedTileMean = @"() => {
+        const i = document.getElementById('preview');
+        const c = document.createElement('canvas');
+        c.width = i.naturalWidth; c.height = i.naturalHeight;
+        const g = c.getContext('2d');
+        g.drawImage(i, 0, 0);
+        const x0 = Math.floor(2 * c.width / 3);
+        const d = g.getImageData(x0, 0, c.width - x0, c.height).data;
+        let s = 0;
+        for (let k = 0; k < d.length; k += 4) s += 0.299 * d[k] + 0.587 * d[k + 1] + 0.114 * d[k + 2];
+        return s / (d.length / 4);
+    }";
+
+    [Fact]
+    public async Task With_lure_rt_clicking_low_light_brightens_the_fused_preview()
+    {
+        Assert.True(File.Exists(Chromium), "Debian chromium is not installed (test.sh installs it)");
+        int httpPort = Ports.FreeLoopbackPort();
+        var o = PipelineRunTests.Options("synthetic:?seed=6&live=true", "synthetic:?seed=6&live=true&vis=low-light", "live", new SinkOptions { Type = "null" });
+        o.Fusion.Width = 320;
+        o.Fusion.Height = 256;
+        o.Fusion.Engine = "lure-rt";
+        o.Fusion.RtModel = Repository.RtBundle;
+        o.Detector.Enabled = false; // the prompt stays "none" until the operator clicks
+        o.Control.Enabled = true;
+        o.Control.Url = $"http://127.0.0.1:{httpPort}";
+        using var stop = new CancellationTokenSource();
+        var run = Task.Run(() => PipelineRunner.RunAsync(o, 90, stop.Token, TextWriter.Null));
+        try
+        {
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = Chromium,
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync"],
+            });
+            var page = await browser.NewPageAsync();
+            await RetryGoto(page, o.Control.Url, run);
+            await page.WaitForFunctionAsync("() => { const i = document.getElementById('preview'); return i.complete && i.naturalWidth > 0; }",
+                null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+            double before = await page.EvaluateAsync<double>(FusedTileMean);
+
+            await page.ClickAsync("#vis-panel button[data-condition='low_light']");
+            await page.WaitForFunctionAsync("() => document.querySelector('#vis-panel .cond').textContent === 'low_light'",
+                null, new PageWaitForFunctionOptions { Timeout = 10_000 });
+            // Two preview refreshes later the still was certainly fused under the new prompt.
+            for (int i = 0; i < 2; i++)
+            {
+                string src = await page.GetAttributeAsync("#preview", "src") ?? "";
+                await page.WaitForFunctionAsync("s => { const i = document.getElementById('preview'); return i.getAttribute('src') !== s && i.complete; }", src,
+                    new PageWaitForFunctionOptions { Timeout = 15_000 });
+            }
+            double after = await page.EvaluateAsync<double>(FusedTileMean);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "lurestream-console-lure-rt.png") });
+            Assert.True(after > 1.15 * before, $"fused tile mean {before:F1} before the click, {after:F1} after");
+        }
+        finally
+        {
+            stop.Cancel();
+            await run;
+        }
+    }
+
     private static async Task RetryGoto(IPage page, string url, Task run)
     {
         for (int i = 0; ; i++)
