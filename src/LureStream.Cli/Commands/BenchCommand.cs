@@ -119,6 +119,7 @@ public static class BenchCommand
         });
         command.Subcommands.Add(pixels);
         command.Subcommands.Add(CreateStability());
+        command.Subcommands.Add(CreateLive());
         return command;
     }
 
@@ -182,6 +183,45 @@ public static class BenchCommand
                 {
                     Console.WriteLine(line);
                 }
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateLive()
+    {
+        var engine = new Option<string>("--engine") { Description = "auto (picks for live input), lure, lure-rt or classical.", DefaultValueFactory = _ => "auto" };
+        engine.AcceptOnlyFromAmong(OptionsValidator.Engines);
+        var model = new Option<string?>("--model") { Description = "Bundle directory of the engine (default models/lure-rt with lure-rt, models/lure-lite with lure)." };
+        var size = new Option<string>("--size") { Description = "Camera frame size WxH.", DefaultValueFactory = _ => "640x512" };
+        var seconds = new Option<double>("--seconds") { Description = "Length of the live run.", DefaultValueFactory = _ => 20 };
+        var fps = new Option<double>("--fps") { Description = "Frame rate of the two synthetic cameras.", DefaultValueFactory = _ => 30 };
+        var command = new Command("live", $"The live path: two synthetic cameras at --fps (the visible one cycling {LiveBenchmark.VisibleSchedule}, so the detector switches prompts), live pairing, fusion, null sink: published fps, capture-to-publish latency p50/p95, drops, prompt changes.")
+        {
+            engine, model, size, seconds, fps,
+        };
+        CliContext.SetHandler(command, async (p, ct) =>
+        {
+            var (w, h) = SamplesCommand.ParseSize(p.GetValue(size)!);
+            double secs = p.GetValue(seconds), rate = p.GetValue(fps);
+            if (secs is < 2 or > 86_400)
+            {
+                throw new LureStreamException($"--seconds {secs} is outside 2..86400");
+            }
+            if (rate is < 1 or > 240)
+            {
+                throw new LureStreamException($"--fps {rate} is outside 1..240");
+            }
+            var fusion = new FusionOptions { Width = w, Height = h, Engine = p.GetValue(engine)! };
+            if (p.GetValue(model) is { } m)
+            {
+                fusion.SetBundle(m);
+            }
+            var result = await LiveBenchmark.RunAsync(fusion, secs, rate, ct);
+            foreach (var line in result.ToMarkdown())
+            {
+                Console.WriteLine(line);
             }
             return 0;
         });
