@@ -242,6 +242,9 @@ public sealed class OnnxSession : IDisposable
         var applied = new List<string>();
         try
         {
+            // ONNX Runtime's intra-op threads spin after each run by default; on a small CPU that steals the cores
+            // the pipeline's other stages (and our row kernels) need between runs.
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", config.AllowSpinning ? "1" : "0");
             if (config.LogId is { } logId)
             {
                 options.LogId = logId;
