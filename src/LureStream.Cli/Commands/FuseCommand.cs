@@ -34,9 +34,10 @@ public static class FuseCommand
         var visCondition = new Option<string?>("--vis-condition") { HelpName = "CONDITION", Description = "Visible condition: none, low_light, haze, overexposure." };
         var auto = new Option<bool>("--auto") { Description = "Let the condition detector choose each modality's condition per pair (explicit prompts/conditions win)." };
         var size = new Option<string?>("--size") { HelpName = "WxH", Description = "Fuse at WxH instead of the visible image's native size." };
+        var rtScale = new Option<int>("--rt-input-scale") { HelpName = "N", Description = "lure-rt only: area-average factor before the network (0 = auto: 4, or 8 and more for large frames on a CPU)." };
         var command = new Command("fuse", "Fuse an IR/visible image pair (or two folders of pairs) into PNG images.")
         {
-            ir, vis, output, engine, model, irPrompt, visPrompt, irCondition, visCondition, auto, size,
+            ir, vis, output, engine, model, irPrompt, visPrompt, irCondition, visCondition, auto, size, rtScale,
         };
         CliContext.SetHandler(command, (p, ct) =>
         {
@@ -53,6 +54,7 @@ public static class FuseCommand
                 VisCondition = p.GetValue(visCondition),
                 Auto = p.GetValue(auto),
                 Size = p.GetValue(size),
+                RtInputScale = p.GetValue(rtScale),
             };
             return Run(settings, ct);
         });
@@ -72,6 +74,7 @@ public static class FuseCommand
         public string? VisCondition { get; init; }
         public bool Auto { get; init; }
         public string? Size { get; init; }
+        public int RtInputScale { get; init; }
     }
 
     internal static int Run(FuseSettings s, CancellationToken ct)
@@ -110,7 +113,11 @@ public static class FuseCommand
             ImageFiles.ReadHeader(s.Visible);
         }
 
-        var options = new FusionOptions { Engine = engineName };
+        if (s.RtInputScale is < 0 or > 64)
+        {
+            throw new LureStreamException($"--rt-input-scale {s.RtInputScale}: use 0 (auto) or a factor from 1 to 64");
+        }
+        var options = new FusionOptions { Engine = engineName, RtInputScale = s.RtInputScale };
         if (s.Model is { Length: > 0 } m)
         {
             options.SetBundle(m);

@@ -64,6 +64,12 @@ public sealed class FusionOptions
     /// <summary>lure-rt bundle directory (family lure-rt), resolved like <see cref="Model"/>.</summary>
     public string? RtModel { get; set; } = "models/lure-rt";
 
+    /// <summary>
+    /// lure-rt's area-average factor before the network: 0 = auto (the bundle's, 4; on a CPU provider doubled for
+    /// large frames until the network sees at most 256×256 pixels, e.g. 8 for 1280×1024), or a fixed factor 1–64.
+    /// </summary>
+    public int RtInputScale { get; set; }
+
     /// <summary>A command's <c>--model</c>: the bundle of the engine asked for (lure-rt's with engine lure-rt).</summary>
     public void SetBundle(string directory)
     {

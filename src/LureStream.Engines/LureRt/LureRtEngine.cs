@@ -31,12 +31,20 @@ public sealed class LureRtEngine : IPromptedEngine
     private readonly bool _ownsModel;
     private readonly int _embeddingDim;
     private readonly ParallelRows _rows;
+    private readonly int _requestedScale;
     private FrameBuffers? _buffers;
     private long _frames;
 
+    /// <summary>Network pixels above which auto scale halves the network input again on a CPU provider (256×256).</summary>
+    public const int MaxAutoNetworkPixels = 256 * 256;
+
     public LureRtEngine(LureModel model, PromptEmbeddingCache prompts, bool ownsModel = true,
-        OrtBindingStyle binding = OrtBindingStyle.Auto, int kernelThreads = 0)
+        OrtBindingStyle binding = OrtBindingStyle.Auto, int kernelThreads = 0, int inputScale = 0)
     {
+        if (inputScale is < 0 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(inputScale), $"lure-rt input scale {inputScale}: 0 (auto) or 1–64");
+        }
         if (!model.Manifest.IsRealTime)
         {
             throw new ModelBundleException($"bundle {model.Manifest.Name} is family {model.Manifest.Family}, not {LureManifest.FamilyRt}");
@@ -44,6 +52,7 @@ public sealed class LureRtEngine : IPromptedEngine
         _model = model;
         _prompts = prompts;
         _ownsModel = ownsModel;
+        _requestedScale = inputScale;
         _embeddingDim = model.Manifest.EmbeddingDim;
         _rows = new ParallelRows(kernelThreads, "lure-rt");
         BindingStyle = model.Coefficients.ResolveBindingStyle(binding);
@@ -101,8 +110,31 @@ public sealed class LureRtEngine : IPromptedEngine
         }
         _buffers?.Dispose();
         _buffers = null;
-        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, _model.Manifest.InputScale), _embeddingDim, BindingStyle);
+        bool cpu = !_model.Provider.Contains("CUDA", StringComparison.Ordinal) && !_model.Provider.Contains("Tensorrt", StringComparison.OrdinalIgnoreCase);
+        int scale = _requestedScale > 0 ? _requestedScale : AutoInputScale(width, height, _model.Manifest.InputScale, cpu);
+        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, scale), _embeddingDim, BindingStyle);
+        Log.ForContext("Stage", "engine").Information("lure-rt at {Width}x{Height}: network input 1/{Scale} ({InputWidth}x{InputHeight}){Why}",
+            width, height, scale, _buffers.Geometry.InputWidth, _buffers.Geometry.InputHeight,
+            _requestedScale > 0 ? " as configured" : scale != _model.Manifest.InputScale ? $", auto: the bundle's 1/{_model.Manifest.InputScale} would exceed {MaxAutoNetworkPixels} network pixels on the CPU" : "");
         return _buffers;
+    }
+
+    /// <summary>The area-average factor of the current frame size (0 before the first frame).</summary>
+    public int InputScale => _buffers?.Geometry.InputScale ?? 0;
+
+    /// <summary>
+    /// Auto input scale: the bundle's, doubled (on a CPU provider only) while the network input would exceed
+    /// <see cref="MaxAutoNetworkPixels"/>, so large frames cost the network about what 640×512 costs — the maps are
+    /// smooth, and detail comes from the full-resolution sources either way.
+    /// </summary>
+    public static int AutoInputScale(int width, int height, int bundleScale, bool cpu)
+    {
+        int s = bundleScale;
+        while (cpu && s * 2 <= 64 && (long)((width + s - 1) / s) * ((height + s - 1) / s) > MaxAutoNetworkPixels)
+        {
+            s *= 2;
+        }
+        return s;
     }
 
     public void Dispose()

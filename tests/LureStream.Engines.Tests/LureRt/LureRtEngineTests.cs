@@ -145,6 +145,42 @@ public class LureRtEngineTests
         Assert.Equal(0, bytes);
     }
 
+    [Theory]
+    [InlineData(640, 512, true, 4)]   // 160x128 network pixels: the bundle's own scale
+    [InlineData(1024, 768, true, 4)]  // 256x192 still fits 256x256
+    [InlineData(1280, 1024, true, 8)] // 320x256 would not: 160x128
+    [InlineData(1920, 1080, true, 8)]
+    [InlineData(4096, 3072, true, 16)]
+    [InlineData(1280, 1024, false, 4)] // a GPU keeps the trained scale
+    public void Auto_input_scale_keeps_the_network_input_small_on_a_cpu(int w, int h, bool cpu, int expected) =>
+        Assert.Equal(expected, LureRtEngine.AutoInputScale(w, h, 4, cpu));
+
+    [Fact]
+    public void Large_frames_run_the_network_at_an_auto_scale_and_a_fixed_scale_is_honoured()
+    {
+        var (ir, vis) = Scenes.Pair(1280, 1024, seed: 2);
+        var output = Frame.CreateUnpooled(1280, 1024, PixelFormat.Rgb24);
+        using (var auto = (LureRtEngine)FusionEngineFactory.CreatePromptedEngine(Bundle, threads: 1))
+        {
+            auto.Fuse(ir, vis, output, FusionPrompts.Clean);
+            Assert.Equal(8, auto.InputScale);
+        }
+        var fixedOutput = Frame.CreateUnpooled(1280, 1024, PixelFormat.Rgb24);
+        using (var fixedScale = (LureRtEngine)FusionEngineFactory.CreatePromptedEngine(Bundle, threads: 1, rtInputScale: 4))
+        {
+            fixedScale.Fuse(ir, vis, fixedOutput, FusionPrompts.Clean);
+            Assert.Equal(4, fixedScale.InputScale);
+        }
+        // Same model, two input scales: similar pictures (the maps are smooth), not identical ones.
+        double diff = 0;
+        for (int i = 0; i < output.ByteLength; i++)
+        {
+            diff += Math.Abs(output.Pixels[i] - fixedOutput.Pixels[i]);
+        }
+        diff /= output.ByteLength;
+        Assert.InRange(diff, 0.01, 12);
+    }
+
     [Fact]
     public void A_full_lure_bundle_is_refused_as_lure_rt_and_the_reverse()
     {
