@@ -11,7 +11,8 @@ namespace LureStream.Engines.LureRt;
 /// <summary>
 /// Area average of both frames by <see cref="RtGeometry.InputScale"/> into the network's planar float inputs in
 /// [0, 1] (infrared: one plane; visible: R, G, B planes). Output row <c>j</c> reads frame rows
-/// <c>scale·j … scale·j + scale − 1</c>; cells at a ragged right or bottom edge average the pixels they have.
+/// <c>scale·j … scale·j + scale − 1</c>; cells at a ragged right or bottom edge average the pixels they have. Integer
+/// sums, so the result does not depend on the vector width.
 /// </summary>
 public readonly struct DownsampleRows : IRowOperation
 {
@@ -30,50 +31,78 @@ public readonly struct DownsampleRows : IRowOperation
         _visOut = visibleOut;
     }
 
-    /// <summary>Four running sums (IR, R, G, B) per output cell of the row.</summary>
-    public int ScratchLength => 4 * _g.InputWidth;
+    /// <summary>
+    /// Column sums of the cell's rows per channel (IR, R, G, B), as 16-bit integers in the float scratch (a column
+    /// of at most 64 rows of 255 fits), padded to whole 16-pixel blocks.
+    /// </summary>
+    public int ScratchLength => 2 * ColumnSumsLength(_g.Width);
+
+    private static int ColumnSumsLength(int width) => (width + 15) / 16 * 16;
 
     public void Invoke(int j, Span<float> scratch)
     {
-        int w = _g.Width, s = _g.InputScale, wo = _g.InputWidth;
+        int w = _g.Width, s = _g.InputScale, wo = _g.InputWidth, n = ColumnSumsLength(w);
         int y0 = j * s, y1 = Math.Min(_g.Height, y0 + s);
-        scratch.Clear();
-        var sumIr = scratch.Slice(0, wo);
-        var sumR = scratch.Slice(wo, wo);
-        var sumG = scratch.Slice(2 * wo, wo);
-        var sumB = scratch.Slice(3 * wo, wo);
+        var sums = MemoryMarshal.Cast<float, ushort>(scratch).Slice(0, 4 * n);
+        sums.Clear();
+        ref ushort sumIr = ref MemoryMarshal.GetReference(sums);
+        ref ushort sumR = ref Unsafe.Add(ref sumIr, n);
+        ref ushort sumG = ref Unsafe.Add(ref sumIr, 2 * n);
+        ref ushort sumB = ref Unsafe.Add(ref sumIr, 3 * n);
+        // Vertical: add each row of the cell into the column sums, 16 pixels at a time where the shuffles exist.
         for (int y = y0; y < y1; y++)
         {
-            var ir = _ir.AsSpan(y * w, w);
-            var vis = _vis.AsSpan(y * w * 3, w * 3);
-            for (int i = 0, x = 0; i < wo; i++)
+            ref byte ir = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ir), y * w);
+            ref byte vis = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_vis), y * w * 3);
+            int x = 0;
+            if (RgbShuffles.IsSupported)
             {
-                int xe = Math.Min(w, x + s);
-                int a = 0, r = 0, gr = 0, b = 0;
-                for (; x < xe; x++)
+                for (; x <= w - 16; x += 16)
                 {
-                    a += ir[x];
-                    r += vis[3 * x];
-                    gr += vis[3 * x + 1];
-                    b += vis[3 * x + 2];
+                    RgbShuffles.Deinterleave(ref Unsafe.Add(ref vis, 3 * x), out var r, out var g, out var b);
+                    Accumulate(ref Unsafe.Add(ref sumIr, x), Vector128.LoadUnsafe(ref ir, (nuint)x));
+                    Accumulate(ref Unsafe.Add(ref sumR, x), r);
+                    Accumulate(ref Unsafe.Add(ref sumG, x), g);
+                    Accumulate(ref Unsafe.Add(ref sumB, x), b);
                 }
-                sumIr[i] += a;
-                sumR[i] += r;
-                sumG[i] += gr;
-                sumB[i] += b;
+            }
+            for (; x < w; x++)
+            {
+                Unsafe.Add(ref sumIr, x) += Unsafe.Add(ref ir, x);
+                Unsafe.Add(ref sumR, x) += Unsafe.Add(ref vis, 3 * x);
+                Unsafe.Add(ref sumG, x) += Unsafe.Add(ref vis, 3 * x + 1);
+                Unsafe.Add(ref sumB, x) += Unsafe.Add(ref vis, 3 * x + 2);
             }
         }
+        // Horizontal: each cell's columns.
         int plane = _g.InputWidth * _g.InputHeight;
         int o = j * wo;
         for (int i = 0; i < wo; i++)
         {
-            int cols = Math.Min(w, (i + 1) * s) - i * s;
-            float inv = 1f / (255f * cols * (y1 - y0));
-            _irOut[o + i] = sumIr[i] * inv;
-            _visOut[o + i] = sumR[i] * inv;
-            _visOut[plane + o + i] = sumG[i] * inv;
-            _visOut[2 * plane + o + i] = sumB[i] * inv;
+            int x0 = i * s, x1 = Math.Min(w, x0 + s);
+            int a = 0, r = 0, gr = 0, b = 0;
+            for (int x = x0; x < x1; x++)
+            {
+                a += Unsafe.Add(ref sumIr, x);
+                r += Unsafe.Add(ref sumR, x);
+                gr += Unsafe.Add(ref sumG, x);
+                b += Unsafe.Add(ref sumB, x);
+            }
+            float inv = 1f / (255f * (x1 - x0) * (y1 - y0));
+            _irOut[o + i] = a * inv;
+            _visOut[o + i] = r * inv;
+            _visOut[plane + o + i] = gr * inv;
+            _visOut[2 * plane + o + i] = b * inv;
         }
+    }
+
+    /// <summary>sums[0..16) += the 16 bytes, widened.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(ref ushort sums, Vector128<byte> bytes)
+    {
+        var (lo, hi) = Vector128.Widen(bytes);
+        (Vector128.LoadUnsafe(ref sums) + lo).StoreUnsafe(ref sums);
+        (Vector128.LoadUnsafe(ref sums, 8) + hi).StoreUnsafe(ref sums, 8);
     }
 }
 

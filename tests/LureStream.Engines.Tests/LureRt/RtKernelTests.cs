@@ -53,6 +53,48 @@ public class RtKernelTests
         Assert.Equal(new[] { 16.5f, 19.5f, 41.5f, 44.5f }, irOut.Select(v => MathF.Round(v * 255f, 3)).ToArray());
     }
 
+    [Theory]
+    [InlineData(53, 19, 4)]
+    [InlineData(70, 33, 8)]
+    public void Area_average_of_random_frames_matches_a_plain_loop(int w, int h, int scale)
+    {
+        // 53 and 70 columns: 16-pixel vector blocks plus a scalar tail, ragged cells at the right and bottom.
+        var g = new RtGeometry(w, h, scale);
+        var rng = new Random(w);
+        var ir = new byte[w * h];
+        var vis = new byte[w * h * 3];
+        rng.NextBytes(ir);
+        rng.NextBytes(vis);
+        var irOut = new float[g.InputWidth * g.InputHeight];
+        var visOut = new float[3 * irOut.Length];
+        using var rows = new ParallelRows(2);
+        rows.For(g.InputHeight, new DownsampleRows(g, ir, vis, irOut, visOut), minRowsPerChunk: 1);
+        int plane = irOut.Length;
+        for (int j = 0; j < g.InputHeight; j++)
+        {
+            for (int i = 0; i < g.InputWidth; i++)
+            {
+                double a = 0, r = 0, gr = 0, b = 0;
+                int count = 0;
+                for (int y = j * scale; y < Math.Min(h, (j + 1) * scale); y++)
+                {
+                    for (int x = i * scale; x < Math.Min(w, (i + 1) * scale); x++, count++)
+                    {
+                        a += ir[y * w + x];
+                        r += vis[3 * (y * w + x)];
+                        gr += vis[3 * (y * w + x) + 1];
+                        b += vis[3 * (y * w + x) + 2];
+                    }
+                }
+                int o = j * g.InputWidth + i;
+                Assert.Equal(a / count / 255, irOut[o], 1e-6);
+                Assert.Equal(r / count / 255, visOut[o], 1e-6);
+                Assert.Equal(gr / count / 255, visOut[plane + o], 1e-6);
+                Assert.Equal(b / count / 255, visOut[2 * plane + o], 1e-6);
+            }
+        }
+    }
+
     [Fact]
     public void Coefficient_upsampling_follows_half_pixel_centres()
     {
