@@ -56,7 +56,10 @@ public static class Cli
     /// </summary>
     public static System.Diagnostics.Process StartProcess(string[] args, string? workingDirectory = null,
         IReadOnlyDictionary<string, string>? environment = null, Action<string>? onStdoutLine = null, Action<string>? onStderrLine = null) =>
-        Tools.Start("dotnet", [DllPath, .. args, "--log-file", "none"], workingDirectory, environment, onStdoutLine, onStderrLine);
+        // Through env --default-signal=INT: a suite started from a background job (nohup …&, a CI runner without job
+        // control) inherits SIGINT as ignored, which exec preserves, and the run could not see the Ctrl+C the signal
+        // tests send. An operator's terminal delivers it to a foreground process with the default disposition.
+        Tools.Start("env", ["--default-signal=INT", "dotnet", DllPath, .. args, "--log-file", "none"], workingDirectory, environment, onStdoutLine, onStderrLine);
 
     /// <summary>A failed command: exit code not 0, the expected text on stderr, no stack trace or exception name.</summary>
     public static void AssertOneLineError(ProcessResult r, string expected)
