@@ -44,10 +44,13 @@ public class SteadyStateAllocationTests
 
         Assert.Equal(Frames, summary.PublishedFrames);
         Assert.Equal(Frames / Interval, probe.Samples.Length);
-        // Windows of 100 frames from frame 200 on: 5 windows.
-        double fewest = probe.MinimumBytesPerFrame(from: 8, samplesPerWindow: 4);
+        // Windows of 50 frames from frame 200 on: 11 windows. Short windows, because something else in the test
+        // process (threads a previous test left winding down) allocates 60–200 KB every ~150 frames now and then — it
+        // spoiled every 100-frame window once in eight suite runs — while a per-frame allocation (≥ 24 bytes × 50)
+        // still shows in every window.
+        double fewest = probe.MinimumBytesPerFrame(from: 8, samplesPerWindow: 2);
         Assert.False(double.IsNaN(fewest));
-        Assert.True(fewest < SmallestObject, $"steady state allocates {fewest:F1} bytes per frame (fewest over 5 windows of 100 frames); "
+        Assert.True(fewest < SmallestObject, $"steady state allocates {fewest:F1} bytes per frame (fewest over 11 windows of 50 frames); "
             + $"samples: {string.Join(", ", probe.Samples.ToArray())}");
     }
 }
