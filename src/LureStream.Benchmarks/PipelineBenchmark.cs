@@ -154,17 +154,14 @@ public static class PipelineBenchmark
         double steadyMean = probe.BytesPerFrameFrom(probe.Samples.Length / 4);
         double pipelineAlloc = probe.MinimumBytesPerFrame(probe.Samples.Length / 4, 2);
 
-        // 4. The same pipeline fed with decoded frames: no scene rendering competing for the cores.
+        // 4. The same pipeline fed with decoded frames: no scene rendering competing for the cores; detector on, then off.
         const int distinct = 25;
-        var replay = new FusionPipeline(options,
+        Task<PipelineSummary> RunReplay() => new FusionPipeline(options,
             (u, m, r) => new ReplaySource(MediaSources.Open(u, m, r), distinct, frames),
-            [new Media.Sinks.NullSink()], engine.Engine, new PromptController(options.Detector, engine));
-        var replaySummary = await replay.RunAsync(ct);
+            [new Media.Sinks.NullSink()], engine.Engine, new PromptController(options.Detector, engine)).RunAsync(ct);
+        var replaySummary = await RunReplay();
         options.Detector.Enabled = false;
-        var bareReplay = new FusionPipeline(options,
-            (u, m, r) => new ReplaySource(MediaSources.Open(u, m, r), distinct, frames),
-            [new Media.Sinks.NullSink()], engine.Engine, new PromptController(options.Detector, engine));
-        var bareReplaySummary = await bareReplay.RunAsync(ct);
+        var bareReplaySummary = await RunReplay();
 
         return new PipelineBenchmarkResult(
             engine.Engine.Name, engine.Engine.Provider, w, h, frames,

@@ -27,13 +27,7 @@ public class WebConsoleTests
         try
         {
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = Chromium,
-                Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync"],
-            });
+            await using var browser = await LaunchChromium(playwright);
             var page = await browser.NewPageAsync();
             await RetryGoto(page, o.Control.Url, run);
 
@@ -95,13 +89,7 @@ public class WebConsoleTests
         try
         {
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = Chromium,
-                Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync"],
-            });
+            await using var browser = await LaunchChromium(playwright);
             var page = await browser.NewPageAsync();
             await RetryGoto(page, o.Control.Url, run);
             await page.WaitForFunctionAsync("() => { const i = document.getElementById('preview'); return i.complete && i.naturalWidth > 0; }",
@@ -128,6 +116,16 @@ public class WebConsoleTests
             await run;
         }
     }
+
+    /// <summary>Debian's Chromium, headless, without the network chatter of a first run.</summary>
+    private static Task<IBrowser> LaunchChromium(IPlaywright playwright) =>
+        playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync"],
+        });
 
     private static async Task RetryGoto(IPage page, string url, Task run)
     {
