@@ -73,7 +73,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     net, ck = I.load(args.ckpt, args.vocab)
-    label = "rt" if ck["config"] == "rt" else "v2"
+    label = "rt" if ck["config"].startswith("rt") else "v2"
     tok = T.WordPieceTokenizer(args.vocab, max_length=32)
     pairs = D.load(args.data, "held_out")
     by_ds = {}

@@ -55,7 +55,7 @@ def export_coefficients(net, path):
                           do_constant_folding=True)
 
 
-def graph_spec(cfg):
+def graph_spec(cfg, maps):
     d = cfg["emb_dim"]
     t = lambda n, dt, s: {"name": n, "dtype": dt, "shape": s}  # noqa: E731
     return {
@@ -65,7 +65,7 @@ def graph_spec(cfg):
         "coefficients": {"file": "coefficients.onnx",
                          "inputs": [t("infrared", "float32", [1, 1, "H/4", "W/4"]), t("visible", "float32", [1, 3, "H/4", "W/4"]),
                                     t("ir_embedding", "float32", [1, d]), t("vis_embedding", "float32", [1, d])],
-                         "outputs": [t("coefficients", "float32", [1, 4, "H/8", "W/8"])]},
+                         "outputs": [t("coefficients", "float32", [1, len(maps), "H/8", "W/8"])]},
     }
 
 
@@ -158,27 +158,31 @@ def main():
         "family": "lure-rt",
         "version": "0.1.0",
         "description": "LURE's prompt-conditioned fusion at real-time cost: a network on 1/4-scale frames predicts "
-                       "1/8-scale local affine coefficients applied to the full-resolution sources (C# kernel)",
+                       "1/8-scale local affine coefficients" + (" and detail gains" if len(net.decoder.maps) > 4 else "")
+                       + " applied to the full-resolution sources (C# kernel)",
         "opset": E.OPSET,
         "exported_with": f"torch {torch.__version__}",
-        "graphs": graph_spec(net.cfg),
+        "graphs": graph_spec(net.cfg, net.decoder.maps),
         "input_scale": R.INPUT_SCALE,
         "embedding_dim": net.cfg["emb_dim"],
         "modality": {"visible": 0, "infrared": 1},
         "image_input": {"layout": "NCHW planes", "dtype": "float32", "range": "[0, 1]",
                         "infrared": "one plane", "downsampling": "area average by input_scale (ragged edges: "
                                                                   "average of the pixels present)"},
-        "coefficients": {"channels": ["a_vis", "a_ir", "offset", "chroma_gain"],
-                         "apply": "Y = a_vis*Y_vis + a_ir*IR + offset (0..1 scale, clamped); CbCr = CbCr_vis * "
-                                  "chroma_gain; BT.601 full range; maps upsampled bilinearly, half-pixel centres"},
+        "coefficients": {"channels": net.decoder.maps,
+                         "apply": "Y = a_vis*Y_vis + a_ir*IR + offset" + (
+                             " + detail_vis*(Y_vis - L_vis) + detail_ir*(IR - L_ir), L = the input_scale area average "
+                             "upsampled bilinearly" if len(net.decoder.maps) > 4 else "") +
+                                  " (0..1 scale, clamped); CbCr = CbCr_vis * chroma_gain; BT.601 full range; maps "
+                                  "upsampled bilinearly, half-pixel centres"},
         **E.prompt_fields(),
         "checkpoint": "lure-rt.pt",
         "reference": "reference/rt_reference.json",
         "architecture": {"config": ck["config"], **net.cfg},
         "training": {"data": "shared/data: seven datasets, split of models/train/data_v2.py",
                      "steps": ck.get("step"), "minutes": round(ck.get("elapsed", 0) / 60, 1),
-                     "command": "models/train/train_v2.py --config rt --data ../shared/data --steps 3000 --batch 8 "
-                                "--init-text models/train/checkpoints/lure-v2-wip.pt",
+                     "command": "models/train/reproduce.sh rt (the commands and task weights of every stage are in "
+                                "models/train/README.md)",
                      "hardware": "2 shared CPU cores"},
         "export_checks": {"onnx_checker": "passed (full_check)", "ort_parity": ort},
         "metrics": old.get("metrics", {"note": "filled in by models/train/evaluate_v2.py --family rt"}),

@@ -17,7 +17,8 @@ split trained with the unified loss, prior + zero-conv latent fusion.
 
 Training and export use exactly the arithmetic the C# engine implements (models/lure-rt contract, docs/models.md):
 graph inputs are the 1/4-scale frames as float planes in [0, 1]; the graph output is the post-processed coefficient
-tensor [1, 4, ceil(H/8), ceil(W/8)] (a_vis, a_ir, offset, chroma_gain)."""
+tensor [1, 4, ceil(H/8), ceil(W/8)] (a_vis, a_ir, offset, chroma_gain); config rt-detail adds two maps, gains on
+each source's detail (see apply_coefficients), [1, 6, ...]."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -30,6 +31,11 @@ CONFIGS = {
     "rt": dict(channels=[24, 32, 48], latents=[16, 24, 32], heads=[1, 2, 2],
                text_dim=96, text_layers=2, text_heads=4, text_ff=192, emb_dim=96),
 }
+# the same network with two more maps: gains on each source's detail (see apply_coefficients)
+CONFIGS["rt-detail"] = dict(CONFIGS["rt"], detail=True)
+MAPS = ["a_vis", "a_ir", "offset", "chroma_gain"]
+DETAIL_MAPS = ["detail_vis", "detail_ir"]
+DETAIL_LIMIT = 2.0  # detail gains lie in (-2, 2): negative smooths (noise), positive sharpens
 INPUT_SCALE = 4   # the graph's inputs are the frames area-averaged by this factor
 COEFF_SCALE = 8   # the coefficient maps are this much smaller than the frame
 
@@ -125,10 +131,11 @@ class Decoder(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         ch, lat = cfg["channels"], cfg["latents"]
+        self.maps = MAPS + (DETAIL_MAPS if cfg.get("detail") else [])
         self.inz = nn.ModuleList([nn.Conv2d(lat[i], ch[i], 1) for i in range(3)])
         self.blocks = nn.ModuleList([Inverted(ch[i]) for i in range(3)])
         self.ups = nn.ModuleList([V2.Up(ch[i + 1], ch[i]) for i in range(2)])
-        self.head = nn.Conv2d(ch[0], 4, 3, padding=1)
+        self.head = nn.Conv2d(ch[0], len(self.maps), 3, padding=1)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
@@ -137,16 +144,30 @@ class Decoder(nn.Module):
         for i in (1, 0):
             x = self.blocks[i](self.ups[i](x, zs[i].shape[-2:]) + self.inz[i](zs[i]))
         o = self.head(x)
-        # a_vis, a_ir start at 0.5 (averaging), offset at 0, chroma gain in (0, 2) starting at 1
-        return torch.cat([0.5 + o[:, 0:2], o[:, 2:3], 1.0 + torch.tanh(o[:, 3:4])], 1)
+        # a_vis, a_ir start at 0.5 (averaging), offset at 0, chroma gain in (0, 2) starting at 1, detail gains at 0
+        maps = [0.5 + o[:, 0:2], o[:, 2:3], 1.0 + torch.tanh(o[:, 3:4])]
+        if o.shape[1] > 4:
+            maps.append(DETAIL_LIMIT * torch.tanh(o[:, 4:6] / DETAIL_LIMIT))
+        return torch.cat(maps, 1)
 
 
-def apply_coefficients(coef, ir_y, vis):
+def detail(y, scale=INPUT_SCALE):
+    """A source's detail: the plane minus its area average (the network's input) upsampled back bilinearly."""
+    return y - F.interpolate(area_down(y, scale), size=y.shape[-2:], mode="bilinear", align_corners=False)
+
+
+def apply_coefficients(coef, ir_y, vis, scale=INPUT_SCALE):
     """The full-resolution kernel (the C# engine implements the same arithmetic).
-    coef [N,4,h8,w8]; ir_y [N,1,H,W]; vis [N,3,H,W] in [0,1] -> rgb, y, cbcr."""
+    coef [N,4 or 6,h8,w8]; ir_y [N,1,H,W]; vis [N,3,H,W] in [0,1] -> rgb, y, cbcr. With six maps the detail of each
+    source gets its own gain on top of the affine blend, so edges can be kept at full strength (or noise damped)
+    independently of how the base intensities mix:
+        Y = a_vis*Y_vis + a_ir*IR + offset + d_vis*(Y_vis - up(avg(Y_vis))) + d_ir*(IR - up(avg(IR)))"""
     up = F.interpolate(coef, size=ir_y.shape[-2:], mode="bilinear", align_corners=False)
     vy, vc = V2.rgb_to_ycbcr(vis)
-    y = (up[:, 0:1] * vy + up[:, 1:2] * ir_y + up[:, 2:3]).clamp(0.0, 1.0)
+    y = up[:, 0:1] * vy + up[:, 1:2] * ir_y + up[:, 2:3]
+    if coef.shape[1] > 4:
+        y = y + up[:, 4:5] * detail(vy, scale) + up[:, 5:6] * detail(ir_y, scale)
+    y = y.clamp(0.0, 1.0)
     cbcr = vc * up[:, 3:4]
     return V2.ycbcr_to_rgb(y, cbcr).clamp(0.0, 1.0), y, cbcr
 
@@ -192,3 +213,23 @@ class CoefficientGraph(nn.Module):
         mods = torch.tensor([1, 0], dtype=torch.long)  # infrared 1, visible 0 (train_v2)
         zs = self.m.encoder_lowres(x, t, mods)
         return self.m.coefficients([z[0:1] for z in zs], [z[1:2] for z in zs])
+
+
+def init_from(net, state):
+    """Loads a snapshot of a smaller sibling config (rt into rt-detail): every tensor of the same shape is copied; the
+    decoder head keeps its zero-initialised extra output channels, so the grown network starts as the snapshot's
+    function and learns the detail gains from there."""
+    own = net.state_dict()
+    grown = []
+    for k, v in state.items():
+        if k not in own:
+            raise ValueError(f"snapshot tensor {k} has no counterpart")
+        if own[k].shape == v.shape:
+            own[k] = v
+        elif k.startswith("decoder.head.") and own[k].shape[1:] == v.shape[1:] and own[k].shape[0] > v.shape[0]:
+            own[k] = torch.cat([v, own[k][v.shape[0]:]], 0)
+            grown.append(k)
+        else:
+            raise ValueError(f"snapshot tensor {k} is {tuple(v.shape)}, the network's {tuple(own[k].shape)}")
+    net.load_state_dict(own)
+    return grown

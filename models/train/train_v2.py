@@ -42,7 +42,8 @@ import tokenizer as T  # noqa: E402
 from common import UserError  # noqa: E402
 from train import batch_ids, cos_unified, ensure_vocab, save_ckpt, sobel_mag  # noqa: E402
 
-RUNS = {"v2": os.path.join(common.HERE, "runs_v2"), "rt": os.path.join(common.HERE, "runs_rt")}
+RUNS = {"v2": os.path.join(common.HERE, "runs_v2"), "rt": os.path.join(common.HERE, "runs_rt"),
+        "rt-detail": os.path.join(common.HERE, "runs_rt_detail")}
 CONFIGS = {**M.CONFIGS, **R.CONFIGS}
 # (name, vis task, ir task, probability)
 MIX = [("clean", None, None, 0.12),
@@ -134,7 +135,7 @@ class Batch:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="folder holding roadscene/, msrs/, llvip/, ... (shared/data)")
-    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model) or rt (lure-rt)")
+    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model), rt (lure-rt) or rt-detail (lure-rt with detail gains)")
     ap.add_argument("--tga", default="query", choices=sorted(M.ATTENTION), help="text-guided attention variant")
     ap.add_argument("--runs", default=None, help="run folder (default runs_v2/ or runs_rt/)")
     ap.add_argument("--resume", action="store_true")
@@ -166,7 +167,7 @@ def main():
         except ValueError:
             raise UserError(f"--task-weight: '{item}' is not TASK=number") from None
     rt = args.config in R.CONFIGS
-    args.runs = args.runs or RUNS["rt" if rt else "v2"]
+    args.runs = args.runs or RUNS.get(args.config, RUNS["v2"])
     args.crop = args.crop or (256 if rt else 128)
     multiple = 32 if rt else 8
     if args.crop < 128 or args.crop % multiple:
@@ -198,9 +199,13 @@ def main():
         if not os.path.isfile(args.init):
             raise UserError(f"--init snapshot not found: {args.init}")
         ck = torch.load(args.init)
-        if ck.get("tga") != args.tga or ck.get("config") != args.config:
+        grows = rt and ck.get("config") == "rt" and args.config == "rt-detail"
+        if ck.get("tga") != args.tga or (ck.get("config") != args.config and not grows):
             raise UserError(f"{args.init} is config {ck.get('config')}/{ck.get('tga')}, not {args.config}/{args.tga}")
-        net.load_state_dict(ck["model"])
+        if grows:
+            print("grown from rt: " + ", ".join(R.init_from(net, ck["model"])), flush=True)
+        else:
+            net.load_state_dict(ck["model"])
         step, elapsed = ck["step"], ck["elapsed"]
         print(f"initialised from {args.init} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
     if args.init_text and step == 0:

@@ -37,6 +37,10 @@ public sealed class LureManifest
 
     /// <summary>lure-rt: the frames are area-averaged by this factor before the coefficient network.</summary>
     public int InputScale { get; init; } = 4;
+
+    /// <summary>lure-rt: the maps the coefficient network returns, in order (<c>coefficients.channels</c>).</summary>
+    [JsonPropertyName("coefficients")]
+    public CoefficientMapSpec CoefficientMaps { get; init; } = new();
     public int Opset { get; init; }
     public Dictionary<string, GraphSpec> Graphs { get; init; } = new();
     public int SpatialMultiple { get; init; } = 8;
@@ -165,6 +169,10 @@ public sealed class LureManifest
         {
             problems.Add("input_scale must be in 1..64");
         }
+        if (IsRealTime && !CoefficientMaps.IsKnownLayout)
+        {
+            problems.Add($"coefficients.channels must be [{string.Join(", ", CoefficientMapSpec.WithDetailGains)}] or its first {CoefficientMapSpec.Base.Length}, not [{string.Join(", ", CoefficientMaps.Channels)}]");
+        }
         if (string.IsNullOrWhiteSpace(PseudoPrompt))
         {
             problems.Add("pseudo_prompt is empty");
@@ -198,6 +206,26 @@ public sealed class TensorSpec
 
     /// <summary>Numbers are fixed sizes, strings name dynamic axes.</summary>
     public List<JsonElement> Shape { get; init; } = new();
+}
+
+/// <summary>
+/// The coefficient maps of a lure-rt bundle. The engine implements two layouts: the four base maps (affine blend of the
+/// two luminances plus chroma gain) and those four followed by a gain on each source's detail (docs in
+/// src/LureStream.Engines/LureRt/README.md).
+/// </summary>
+public sealed class CoefficientMapSpec
+{
+    public static readonly string[] Base = ["a_vis", "a_ir", "offset", "chroma_gain"];
+    public static readonly string[] WithDetailGains = [.. Base, "detail_vis", "detail_ir"];
+
+    public List<string> Channels { get; init; } = [.. Base];
+
+    public int Count => Channels.Count;
+
+    /// <summary>Whether the maps include the two detail gains (six maps).</summary>
+    public bool HasDetailGains => Channels.SequenceEqual(WithDetailGains);
+
+    public bool IsKnownLayout => HasDetailGains || Channels.SequenceEqual(Base);
 }
 
 public sealed class TaskSpec

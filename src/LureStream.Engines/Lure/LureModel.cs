@@ -95,6 +95,12 @@ public sealed class LureModel : IDisposable
         {
             Check(graph, "input", manifest.Graphs[graph].Inputs, session.Session.InputMetadata);
             Check(graph, "output", manifest.Graphs[graph].Outputs, session.Session.OutputMetadata);
+            if (graph == LureManifest.Coefficients && session.Session.OutputMetadata.TryGetValue(LureManifest.Coefficients, out var maps)
+                && maps.Dimensions.Length == 4 && maps.Dimensions[1] > 0 && maps.Dimensions[1] != manifest.CoefficientMaps.Count)
+            {
+                // The engine lays out its buffers from the manifest: a mismatch would fail on the first frame instead.
+                throw new ModelBundleException($"{graph}: the graph returns {maps.Dimensions[1]} coefficient maps, the manifest's coefficients.channels lists {manifest.CoefficientMaps.Count}");
+            }
         }
         catch
         {

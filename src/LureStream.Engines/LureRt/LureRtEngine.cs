@@ -14,7 +14,8 @@ namespace LureStream.Engines.LureRt;
 /// lure-rt: LURE's prompt-conditioned network run at low resolution, applied at full resolution.
 /// Per frame: both sources are area-averaged to 1/<see cref="LureManifest.InputScale"/> (row-parallel), the
 /// coefficient network runs once on them with each modality's cached prompt embedding,
-/// <see cref="UpsampleCoefficientRows"/> widens the returned maps to the frame width and
+/// <see cref="UpsampleCoefficientRows"/> widens the returned maps to the frame width (with detail gains,
+/// <see cref="UpsampleLowpassRows"/> widens the network's input planes as each source's low-pass) and
 /// <see cref="ApplyCoefficientRows"/> applies them to the full-resolution sources (both row-parallel, SIMD).
 /// Every buffer, tensor and binding is made once per frame size, so a steady-state frame allocates nothing managed.
 /// </summary>
@@ -99,7 +100,11 @@ public sealed class LureRtEngine : IPromptedEngine
 
         var upsample = new UpsampleCoefficientRows(b.Geometry, b.CoefficientMaps, b.Upsampled);
         _rows.For(upsample.Rows, upsample, minRowsPerChunk: 4);
-        _rows.For(visible.Height, new ApplyCoefficientRows(b.Geometry, b.Upsampled, infrared.UnsafeBuffer, visible.UnsafeBuffer, output.UnsafeBuffer));
+        if (b.Geometry.HasDetailGains)
+        {
+            _rows.For(b.Geometry.InputHeight, new UpsampleLowpassRows(b.Geometry, b.IrSmall[k], b.VisSmall[k], b.Lowpass), minRowsPerChunk: 4);
+        }
+        _rows.For(visible.Height, new ApplyCoefficientRows(b.Geometry, b.Upsampled, infrared.UnsafeBuffer, visible.UnsafeBuffer, output.UnsafeBuffer, b.Lowpass));
     }
 
     private FrameBuffers Buffers(int width, int height)
@@ -112,7 +117,7 @@ public sealed class LureRtEngine : IPromptedEngine
         _buffers = null;
         bool cpu = !_model.Provider.Contains("CUDA", StringComparison.Ordinal) && !_model.Provider.Contains("Tensorrt", StringComparison.OrdinalIgnoreCase);
         int scale = _requestedScale > 0 ? _requestedScale : AutoInputScale(width, height, _model.Manifest.InputScale, cpu);
-        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, scale), _embeddingDim, BindingStyle);
+        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, scale, _model.Manifest.CoefficientMaps.Count), _embeddingDim, BindingStyle);
         Log.ForContext("Stage", "engine").Information("lure-rt at {Width}x{Height}: network input 1/{Scale} ({InputWidth}x{InputHeight}){Why}",
             width, height, scale, _buffers.Geometry.InputWidth, _buffers.Geometry.InputHeight,
             _requestedScale > 0 ? " as configured" : scale != _model.Manifest.InputScale ? $", auto: the bundle's 1/{_model.Manifest.InputScale} would exceed {MaxAutoNetworkPixels} network pixels on the CPU" : "");
@@ -181,14 +186,15 @@ public sealed class LureRtEngine : IPromptedEngine
                     _visEmbValues[k] = Own(OrtValue.CreateTensorValueFromMemory(VisEmbedding[k], [1, embeddingDim]));
                 }
                 long ch = geometry.CoefficientHeight, cw = geometry.CoefficientWidth;
-                CoefficientMaps = GC.AllocateUninitializedArray<float>((int)(4 * ch * cw), pinned: true);
+                CoefficientMaps = GC.AllocateUninitializedArray<float>((int)(geometry.Maps * ch * cw), pinned: true);
                 Upsampled = GC.AllocateUninitializedArray<float>(geometry.UpsampledLength);
+                Lowpass = GC.AllocateUninitializedArray<float>(geometry.LowpassLength);
                 Binding = Own(model.Coefficients.Session.CreateIoBinding());
                 if (style != OrtBindingStyle.DeviceStyle)
                 {
                     BindInputs(0);
                 }
-                Binding.BindOutput("coefficients", Own(OrtValue.CreateTensorValueFromMemory(CoefficientMaps, [1, 4, ch, cw])));
+                Binding.BindOutput("coefficients", Own(OrtValue.CreateTensorValueFromMemory(CoefficientMaps, [1, geometry.Maps, ch, cw])));
             }
             catch
             {
@@ -204,6 +210,7 @@ public sealed class LureRtEngine : IPromptedEngine
         public float[][] VisEmbedding { get; }
         public float[] CoefficientMaps { get; } = [];
         public float[] Upsampled { get; } = [];
+        public float[] Lowpass { get; } = [];
         public OrtIoBinding Binding { get; } = null!;
 
         /// <summary>Binds staging buffer <paramref name="k"/> (a device provider copies it now).</summary>

@@ -5,12 +5,18 @@ namespace LureStream.Engines.LureRt;
 /// <see cref="InputScale"/> and returns coefficient maps one stride-2 step smaller (the graph's stem conv), so
 /// <c>InputWidth = ceil(W / 4)</c> and <c>CoefficientWidth = ceil(InputWidth / 2)</c>. The maps are upsampled
 /// bilinearly with half-pixel centres and edge clamping — PyTorch's <c>interpolate(size=(H, W), mode="bilinear",
-/// align_corners=False)</c>, which training applied — so C# and the training graph compute the same pixels.
+/// align_corners=False)</c>, which training applied — so C# and the training graph compute the same pixels. With
+/// detail gains (<see cref="HasDetailGains"/>) the network's input planes are upsampled the same way, as the low-pass
+/// each source's detail is measured against.
 /// </summary>
 public sealed class RtGeometry
 {
-    public RtGeometry(int width, int height, int inputScale)
+    public RtGeometry(int width, int height, int inputScale, int maps = 4)
     {
+        if (maps is not (4 or 6))
+        {
+            throw new ArgumentOutOfRangeException(nameof(maps), $"{maps} coefficient maps: 4, or 6 with detail gains");
+        }
         if (width <= 0 || height <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(width), $"frame size {width}x{height}");
@@ -30,6 +36,14 @@ public sealed class RtGeometry
         X1 = new int[width];
         Wx = new float[width];
         Fill(width, CoefficientWidth, X0, X1, Wx);
+        Maps = maps;
+        if (HasDetailGains)
+        {
+            InputX0 = new int[width];
+            InputX1 = new int[width];
+            InputWx = new float[width];
+            Fill(width, InputWidth, InputX0, InputX1, InputWx);
+        }
     }
 
     public int Width { get; }
@@ -40,16 +54,32 @@ public sealed class RtGeometry
     public int CoefficientWidth { get; }
     public int CoefficientHeight { get; }
 
-    /// <summary>Floats of the horizontally upsampled coefficient maps: [4, CoefficientHeight, Width].</summary>
-    public int UpsampledLength => 4 * CoefficientHeight * Width;
+    /// <summary>Coefficient maps: 4 (a_vis, a_ir, offset, chroma gain) or 6 (then detail_vis, detail_ir).</summary>
+    public int Maps { get; }
+
+    public bool HasDetailGains => Maps == 6;
+
+    /// <summary>Floats of the horizontally upsampled coefficient maps: [Maps, CoefficientHeight, Width].</summary>
+    public int UpsampledLength => Maps * CoefficientHeight * Width;
+
+    /// <summary>Floats of the horizontally upsampled low-pass planes (visible luma, infrared): [2, InputHeight, Width].</summary>
+    public int LowpassLength => HasDetailGains ? 2 * InputHeight * Width : 0;
 
     /// <summary>Per output column: left and right coefficient column and the right one's weight.</summary>
     public int[] X0 { get; }
     public int[] X1 { get; }
     public float[] Wx { get; }
 
-    /// <summary>The two source rows and the second one's weight for output row <paramref name="y"/>.</summary>
+    /// <summary>Per output column: left and right input-plane column and the right one's weight (detail gains only).</summary>
+    public int[] InputX0 { get; } = [];
+    public int[] InputX1 { get; } = [];
+    public float[] InputWx { get; } = [];
+
+    /// <summary>The two coefficient rows and the second one's weight for output row <paramref name="y"/>.</summary>
     public (int Y0, int Y1, float Wy) Row(int y) => Source(y, Height, CoefficientHeight);
+
+    /// <summary>The two input-plane rows and the second one's weight for output row <paramref name="y"/>.</summary>
+    public (int Y0, int Y1, float Wy) InputRow(int y) => Source(y, Height, InputHeight);
 
     private static void Fill(int outSize, int inSize, int[] i0, int[] i1, float[] w)
     {

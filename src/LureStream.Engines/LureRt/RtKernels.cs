@@ -118,8 +118,9 @@ public readonly struct UpsampleCoefficientRows : IRowOperation
     private readonly float[] _coefficients;
     private readonly float[] _upsampled;
 
-    /// <param name="coefficients">[4, CoefficientHeight, CoefficientWidth]: a_vis, a_ir, offset, chroma gain.</param>
-    /// <param name="upsampled">[4, CoefficientHeight, Width] (<see cref="RtGeometry.UpsampledLength"/>).</param>
+    /// <param name="coefficients">[Maps, CoefficientHeight, CoefficientWidth]: a_vis, a_ir, offset, chroma gain
+    /// (then detail_vis, detail_ir).</param>
+    /// <param name="upsampled">[Maps, CoefficientHeight, Width] (<see cref="RtGeometry.UpsampledLength"/>).</param>
     public UpsampleCoefficientRows(RtGeometry geometry, float[] coefficients, float[] upsampled)
     {
         _g = geometry;
@@ -127,19 +128,21 @@ public readonly struct UpsampleCoefficientRows : IRowOperation
         _upsampled = upsampled;
     }
 
-    /// <summary>Rows of this operation: every coefficient row of the four maps.</summary>
-    public int Rows => 4 * _g.CoefficientHeight;
+    /// <summary>Rows of this operation: every coefficient row of every map.</summary>
+    public int Rows => _g.Maps * _g.CoefficientHeight;
 
     public int ScratchLength => 0;
 
     public void Invoke(int r, Span<float> scratch)
     {
-        int w = _g.Width, cw = _g.CoefficientWidth;
         float scale = r / _g.CoefficientHeight == 2 ? 255f : 1f;
-        var src = _coefficients.AsSpan(r * cw, cw);
-        var dst = _upsampled.AsSpan(r * w, w);
-        int[] x0 = _g.X0, x1 = _g.X1;
-        float[] wx = _g.Wx;
+        Widen(_coefficients.AsSpan(r * _g.CoefficientWidth, _g.CoefficientWidth), _upsampled.AsSpan(r * _g.Width, _g.Width),
+            _g.X0, _g.X1, _g.Wx, scale);
+    }
+
+    /// <summary>dst[x] = scale · bilinear(src) at the column tables' positions.</summary>
+    internal static void Widen(ReadOnlySpan<float> src, Span<float> dst, int[] x0, int[] x1, float[] wx, float scale)
+    {
         for (int x = 0; x < dst.Length; x++)
         {
             float a = src[x0[x]];
@@ -149,8 +152,52 @@ public readonly struct UpsampleCoefficientRows : IRowOperation
 }
 
 /// <summary>
+/// With detail gains: the low-pass each source's detail is measured against — the network's input planes (visible
+/// luma <c>0.299 R + 0.587 G + 0.114 B</c> of the averaged planes, and infrared), widened to the frame width like the
+/// coefficient rows and stored on the 0–255 scale as [2, InputHeight, Width]. Training computes the same low-pass as
+/// <c>interpolate(area_average(Y), size=(H, W), bilinear)</c> (models/train/model_rt.py <c>detail</c>).
+/// </summary>
+public readonly struct UpsampleLowpassRows : IRowOperation
+{
+    private readonly RtGeometry _g;
+    private readonly float[] _irSmall;
+    private readonly float[] _visSmall;
+    private readonly float[] _lowpass;
+
+    public UpsampleLowpassRows(RtGeometry geometry, float[] infraredSmall, float[] visibleSmall, float[] lowpass)
+    {
+        if (!geometry.HasDetailGains)
+        {
+            throw new ArgumentException("the low-pass planes exist only with detail gains", nameof(geometry));
+        }
+        _g = geometry;
+        _irSmall = infraredSmall;
+        _visSmall = visibleSmall;
+        _lowpass = lowpass;
+    }
+
+    public int ScratchLength => _g.InputWidth;
+
+    public void Invoke(int j, Span<float> scratch)
+    {
+        int wi = _g.InputWidth, plane = wi * _g.InputHeight, o = j * wi;
+        var luma = scratch.Slice(0, wi);
+        for (int i = 0; i < wi; i++)
+        {
+            luma[i] = 0.299f * _visSmall[o + i] + 0.587f * _visSmall[plane + o + i] + 0.114f * _visSmall[2 * plane + o + i];
+        }
+        int w = _g.Width;
+        UpsampleCoefficientRows.Widen(luma, _lowpass.AsSpan(j * w, w), _g.InputX0, _g.InputX1, _g.InputWx, 255f);
+        UpsampleCoefficientRows.Widen(_irSmall.AsSpan(o, wi), _lowpass.AsSpan((_g.InputHeight + j) * w, w),
+            _g.InputX0, _g.InputX1, _g.InputWx, 255f);
+    }
+}
+
+/// <summary>
 /// Second half: the upsampled coefficient maps applied per pixel to the sources, on the 0–255 scale:
-/// <c>Y = clamp(a_vis·Y_vis + a_ir·IR + 255·offset)</c> with <c>Y_vis = 0.299 R + 0.587 G + 0.114 B</c>, then
+/// <c>Y = clamp(a_vis·Y_vis + a_ir·IR + 255·offset [+ d_vis·(Y_vis − L_vis) + d_ir·(IR − L_ir)])</c> with
+/// <c>Y_vis = 0.299 R + 0.587 G + 0.114 B</c> and <c>L</c> the low-pass of <see cref="UpsampleLowpassRows"/> (the
+/// bracket only with detail gains), then
 /// <c>R = Y + gain·0.713·1.402·(R_vis − Y_vis)</c>, <c>B = Y + gain·0.564·1.772·(B_vis − Y_vis)</c>,
 /// <c>G = (Y − 0.299 R − 0.114 B) / 0.587</c> (clamped, rounded) — training's BT.601 YCbCr round trip with Y replaced
 /// and Cb, Cr scaled by the gain, folded into one step. Sixteen pixels at a time: RGB is de-interleaved and
@@ -168,16 +215,23 @@ public readonly struct ApplyCoefficientRows : IRowOperation
     private readonly byte[] _vis;
     private readonly byte[] _out;
     private readonly float[] _upsampled;
+    private readonly float[] _lowpass;
     private readonly RtGeometry _g;
 
-    /// <param name="upsampled">The maps from <see cref="UpsampleCoefficientRows"/>: [4, CoefficientHeight, Width].</param>
-    public ApplyCoefficientRows(RtGeometry geometry, float[] upsampled, byte[] infrared, byte[] visible, byte[] output)
+    /// <param name="upsampled">The maps from <see cref="UpsampleCoefficientRows"/>: [Maps, CoefficientHeight, Width].</param>
+    /// <param name="lowpass">With detail gains, the planes from <see cref="UpsampleLowpassRows"/>; otherwise unused.</param>
+    public ApplyCoefficientRows(RtGeometry geometry, float[] upsampled, byte[] infrared, byte[] visible, byte[] output, float[]? lowpass = null)
     {
+        if (geometry.HasDetailGains && (lowpass is null || lowpass.Length < geometry.LowpassLength))
+        {
+            throw new ArgumentException("detail gains need the low-pass planes", nameof(lowpass));
+        }
         _g = geometry;
         _upsampled = upsampled;
         _ir = infrared;
         _vis = visible;
         _out = output;
+        _lowpass = lowpass ?? [];
     }
 
     public int ScratchLength => 0;
@@ -185,13 +239,64 @@ public readonly struct ApplyCoefficientRows : IRowOperation
     /// <summary>Whether the 16-pixel path runs on this machine.</summary>
     public static bool IsVectorized => RgbShuffles.IsSupported;
 
+    /// <summary>Where one output row reads its maps: two coefficient rows (and two low-pass rows) and the blend weights.</summary>
+    private readonly ref struct RowMaps
+    {
+        public readonly ref float Top;
+        public readonly ref float Bottom;
+        public readonly int Plane;
+        public readonly float Wy;
+        public readonly bool Detail;
+        public readonly ref float LowTop;
+        public readonly ref float LowBottom;
+        public readonly int LowPlane;
+        public readonly float LowWy;
+
+        public RowMaps(RtGeometry g, float[] upsampled, float[] lowpass, int y)
+        {
+            int w = g.Width;
+            var (y0, y1, wy) = g.Row(y);
+            ref float up = ref MemoryMarshal.GetArrayDataReference(upsampled);
+            Top = ref Unsafe.Add(ref up, y0 * w);
+            Bottom = ref Unsafe.Add(ref up, y1 * w);
+            Plane = g.CoefficientHeight * w;
+            Wy = wy;
+            Detail = g.HasDetailGains;
+            if (Detail)
+            {
+                var (l0, l1, lwy) = g.InputRow(y);
+                ref float low = ref MemoryMarshal.GetArrayDataReference(lowpass);
+                LowTop = ref Unsafe.Add(ref low, l0 * w);
+                LowBottom = ref Unsafe.Add(ref low, l1 * w);
+                LowPlane = g.InputHeight * w;
+                LowWy = lwy;
+            }
+            else
+            {
+                LowTop = ref Top;
+                LowBottom = ref Bottom;
+            }
+        }
+
+        /// <summary>Map <paramref name="map"/> at column <paramref name="x"/> (vertical blend of the widened rows).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Map(int map, int x) => Lerp(ref Top, ref Bottom, map * Plane + x, Wy);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Map4(int map, int x) => Lerp(ref Top, ref Bottom, map * Plane + x, Vector128.Create(Wy));
+
+        /// <summary>Low-pass plane 0 (visible luma) or 1 (infrared) at column <paramref name="x"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Low(int plane, int x) => Lerp(ref LowTop, ref LowBottom, plane * LowPlane + x, LowWy);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Low4(int plane, int x) => Lerp(ref LowTop, ref LowBottom, plane * LowPlane + x, Vector128.Create(LowWy));
+    }
+
     public void Invoke(int y, Span<float> scratch)
     {
-        int w = _g.Width, plane = _g.CoefficientHeight * w;
-        var (y0, y1, wy) = _g.Row(y);
-        ref float up = ref MemoryMarshal.GetArrayDataReference(_upsampled);
-        ref float top = ref Unsafe.Add(ref up, y0 * w);
-        ref float bottom = ref Unsafe.Add(ref up, y1 * w);
+        int w = _g.Width;
+        var maps = new RowMaps(_g, _upsampled, _lowpass, y);
         ref byte ir = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ir), y * w);
         ref byte vis = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_vis), y * w * 3);
         ref byte dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_out), y * w * 3);
@@ -202,22 +307,25 @@ public readonly struct ApplyCoefficientRows : IRowOperation
             {
                 RgbShuffles.Deinterleave(ref Unsafe.Add(ref vis, 3 * x), out var r, out var g, out var b);
                 var i8 = Vector128.LoadUnsafe(ref ir, (nuint)x);
-                Quarter(i8, r, g, b, 0, ref top, ref bottom, plane, x, wy, out var r0, out var g0, out var b0);
-                Quarter(i8, r, g, b, 1, ref top, ref bottom, plane, x + 4, wy, out var r1, out var g1, out var b1);
-                Quarter(i8, r, g, b, 2, ref top, ref bottom, plane, x + 8, wy, out var r2, out var g2, out var b2);
-                Quarter(i8, r, g, b, 3, ref top, ref bottom, plane, x + 12, wy, out var r3, out var g3, out var b3);
+                Quarter(i8, r, g, b, 0, in maps, x, out var r0, out var g0, out var b0);
+                Quarter(i8, r, g, b, 1, in maps, x + 4, out var r1, out var g1, out var b1);
+                Quarter(i8, r, g, b, 2, in maps, x + 8, out var r2, out var g2, out var b2);
+                Quarter(i8, r, g, b, 3, in maps, x + 12, out var r3, out var g3, out var b3);
                 RgbShuffles.Interleave(Pack(r0, r1, r2, r3), Pack(g0, g1, g2, g3), Pack(b0, b1, b2, b3), ref Unsafe.Add(ref dst, 3 * x));
             }
         }
         for (; x < w; x++)
         {
-            float av = Lerp(ref top, ref bottom, x, wy);
-            float ai = Lerp(ref top, ref bottom, plane + x, wy);
-            float off = Lerp(ref top, ref bottom, 2 * plane + x, wy);
-            float gn = Lerp(ref top, ref bottom, 3 * plane + x, wy);
             float red = Unsafe.Add(ref vis, 3 * x), green = Unsafe.Add(ref vis, 3 * x + 1), blue = Unsafe.Add(ref vis, 3 * x + 2);
+            float irv = Unsafe.Add(ref ir, x);
             float yv = Kr * red + Kg * green + Kb * blue;
-            float fy = Math.Clamp(av * yv + ai * Unsafe.Add(ref ir, x) + off, 0f, 255f);
+            float fy = maps.Map(0, x) * yv + maps.Map(1, x) * irv + maps.Map(2, x);
+            if (maps.Detail)
+            {
+                fy = fy + maps.Map(4, x) * (yv - maps.Low(0, x)) + maps.Map(5, x) * (irv - maps.Low(1, x));
+            }
+            fy = Math.Clamp(fy, 0f, 255f);
+            float gn = maps.Map(3, x);
             float ro = fy + gn * RedChroma * (red - yv), bo = fy + gn * BlueChroma * (blue - yv);
             Unsafe.Add(ref dst, 3 * x) = ToByte(ro);
             Unsafe.Add(ref dst, 3 * x + 1) = ToByte((fy - Kr * ro - Kb * bo) * InvKg);
@@ -228,18 +336,20 @@ public readonly struct ApplyCoefficientRows : IRowOperation
     /// <summary>Pixels 4q … 4q+3 of a 16-pixel block: the same arithmetic as the scalar path, four lanes at once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Quarter(Vector128<byte> ir8, Vector128<byte> r8, Vector128<byte> g8, Vector128<byte> b8, int q,
-        ref float top, ref float bottom, int plane, int x, float wy, out Vector128<int> ro, out Vector128<int> go, out Vector128<int> bo)
+        in RowMaps maps, int x, out Vector128<int> ro, out Vector128<int> go, out Vector128<int> bo)
     {
-        var vwy = Vector128.Create(wy);
-        var av = Lerp(ref top, ref bottom, x, vwy);
-        var ai = Lerp(ref top, ref bottom, plane + x, vwy);
-        var off = Lerp(ref top, ref bottom, 2 * plane + x, vwy);
-        var gn = Lerp(ref top, ref bottom, 3 * plane + x, vwy);
         var red = ToFloat(r8, q);
         var green = ToFloat(g8, q);
         var blue = ToFloat(b8, q);
+        var irv = ToFloat(ir8, q);
         var yv = Vector128.Create(Kr) * red + Vector128.Create(Kg) * green + Vector128.Create(Kb) * blue;
-        var fy = Vector128.Min(Vector128.Max(av * yv + ai * ToFloat(ir8, q) + off, Vector128<float>.Zero), Vector128.Create(255f));
+        var fy = maps.Map4(0, x) * yv + maps.Map4(1, x) * irv + maps.Map4(2, x);
+        if (maps.Detail)
+        {
+            fy = fy + maps.Map4(4, x) * (yv - maps.Low4(0, x)) + maps.Map4(5, x) * (irv - maps.Low4(1, x));
+        }
+        fy = Vector128.Min(Vector128.Max(fy, Vector128<float>.Zero), Vector128.Create(255f));
+        var gn = maps.Map4(3, x);
         var rf = fy + gn * Vector128.Create(RedChroma) * (red - yv);
         var bf = fy + gn * Vector128.Create(BlueChroma) * (blue - yv);
         ro = ToInt(rf);

@@ -190,4 +190,35 @@ public class LureRtEngineTests
         var e2 = Assert.Throws<ModelBundleException>(() => FusionEngineFactory.CreateLureEngine(Bundle, threads: 1));
         Assert.Contains("is a lure-rt bundle", e2.Message);
     }
+
+    [Fact]
+    public void A_manifest_whose_coefficient_maps_do_not_match_the_graph_is_refused()
+    {
+        string dir = Directory.CreateTempSubdirectory("rtmaps").FullName;
+        try
+        {
+            foreach (var f in Directory.GetFiles(Bundle))
+            {
+                File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+            }
+            var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Bundle, "manifest.json")))!;
+            int graphMaps = LureManifest.Load(Bundle).CoefficientMaps.Count;
+            string[] other = graphMaps == 4 ? CoefficientMapSpec.WithDetailGains : CoefficientMapSpec.Base;
+            void WriteChannels(string[] channels)
+            {
+                manifest["coefficients"]!["channels"] = new System.Text.Json.Nodes.JsonArray(channels.Select(c => (System.Text.Json.Nodes.JsonNode?)c).ToArray());
+                File.WriteAllText(Path.Combine(dir, "manifest.json"), manifest.ToJsonString());
+            }
+            WriteChannels(other);
+            var e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
+            Assert.Contains($"returns {graphMaps} coefficient maps", e.Message);
+            WriteChannels(["a_vis", "a_ir", "gamma", "chroma_gain"]);
+            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
+            Assert.Contains("coefficients.channels must be", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }

@@ -171,33 +171,63 @@ public class RtKernelTests
         Assert.All(Apply(g, 1f, 0f, 1f, 1f, ir, vis), v => Assert.Equal(255, v));
     }
 
-    [Fact]
-    public void Vector_and_scalar_paths_follow_the_documented_formula()
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    public void Vector_and_scalar_paths_follow_the_documented_formula(int maps)
     {
         // 53 columns: three 16-pixel vector blocks and a 5-pixel scalar tail; random pixels and coefficient maps.
-        var g = new RtGeometry(53, 7, 4);
+        var g = new RtGeometry(53, 7, 4, maps);
         var rng = new Random(11);
         var ir = new byte[53 * 7];
         var vis = new byte[53 * 7 * 3];
         rng.NextBytes(ir);
         rng.NextBytes(vis);
         int plane = g.CoefficientWidth * g.CoefficientHeight;
-        var coef = new float[4 * plane];
+        var coef = new float[maps * plane];
         for (int i = 0; i < plane; i++)
         {
             coef[i] = (float)(rng.NextDouble() * 1.5);                  // a_vis
             coef[plane + i] = (float)rng.NextDouble();                   // a_ir
             coef[2 * plane + i] = (float)(rng.NextDouble() * 0.4 - 0.2); // offset
             coef[3 * plane + i] = (float)(rng.NextDouble() + 0.5);       // chroma gain
+            if (maps == 6)
+            {
+                coef[4 * plane + i] = (float)(rng.NextDouble() * 3 - 1); // detail_vis
+                coef[5 * plane + i] = (float)(rng.NextDouble() * 3 - 1); // detail_ir
+            }
         }
-        var upsampled = new float[g.UpsampledLength];
-        var output = new byte[vis.Length];
-        using (var rows = new ParallelRows(2))
+        var output = Run(g, coef, ir, vis);
+
+        // The low-pass, computed here from the definition: the cell means of each source, bilinear at half-pixel centres.
+        double CellMean(int c, int i, int j)
         {
-            var upsample = new UpsampleCoefficientRows(g, coef, upsampled);
-            rows.For(upsample.Rows, upsample, minRowsPerChunk: 1);
-            rows.For(g.Height, new ApplyCoefficientRows(g, upsampled, ir, vis, output), minRowsPerChunk: 1);
+            double sum = 0;
+            int n = 0;
+            for (int y = 4 * j; y < Math.Min(g.Height, 4 * j + 4); y++)
+            {
+                for (int x = 4 * i; x < Math.Min(g.Width, 4 * i + 4); x++, n++)
+                {
+                    int p = y * g.Width + x;
+                    sum += c == 1 ? ir[p] : 0.299 * vis[3 * p] + 0.587 * vis[3 * p + 1] + 0.114 * vis[3 * p + 2];
+                }
+            }
+            return sum / n;
         }
+        static (int, int, double) Source(int dst, int outSize, int inSize)
+        {
+            double src = Math.Max(0, (dst + 0.5) * inSize / outSize - 0.5);
+            int lo = Math.Min((int)src, inSize - 1);
+            return (lo, Math.Min(lo + 1, inSize - 1), src - lo);
+        }
+        double Lowpass(int c, int x, int y)
+        {
+            var (x0, x1, wx) = Source(x, g.Width, g.InputWidth);
+            var (y0, y1, wy) = Source(y, g.Height, g.InputHeight);
+            double Row(int j) => CellMean(c, x0, j) + (CellMean(c, x1, j) - CellMean(c, x0, j)) * wx;
+            return Row(y0) + (Row(y1) - Row(y0)) * wy;
+        }
+
         int worst = 0, differing = 0;
         for (int y = 0; y < g.Height; y++)
         {
@@ -214,7 +244,12 @@ public class RtKernelTests
                 double r = vis[3 * p], gr = vis[3 * p + 1], b = vis[3 * p + 2];
                 double yv = 0.299 * r + 0.587 * gr + 0.114 * b;
                 double cb = (b - yv) * 0.564 * Map(3), cr = (r - yv) * 0.713 * Map(3);
-                double fy = Math.Clamp(Map(0) * yv + Map(1) * ir[p] + 255 * Map(2), 0, 255);
+                double fy = Map(0) * yv + Map(1) * ir[p] + 255 * Map(2);
+                if (maps == 6)
+                {
+                    fy += Map(4) * (yv - Lowpass(0, x, y)) + Map(5) * (ir[p] - Lowpass(1, x, y));
+                }
+                fy = Math.Clamp(fy, 0, 255);
                 double ro = fy + 1.402 * cr, bo = fy + 1.772 * cb, go = (fy - 0.299 * ro - 0.114 * bo) / 0.587;
                 double[] expected = [ro, go, bo];
                 for (int c = 0; c < 3; c++)
@@ -228,5 +263,89 @@ public class RtKernelTests
         Assert.True(worst <= 1, $"max |diff| {worst}");
         Assert.True(differing <= output.Length / 100, $"{differing} of {output.Length} values differ by 1");
         Assert.True(ApplyCoefficientRows.IsVectorized || !System.Runtime.Intrinsics.X86.Ssse3.IsSupported);
+    }
+
+    /// <summary>The engine's sequence: area average, maps widened (and low-pass planes with detail gains), applied.</summary>
+    private static byte[] Run(RtGeometry g, float[] coef, byte[] ir, byte[] vis)
+    {
+        var irSmall = new float[g.InputWidth * g.InputHeight];
+        var visSmall = new float[3 * irSmall.Length];
+        var upsampled = new float[g.UpsampledLength];
+        var lowpass = new float[g.LowpassLength];
+        var output = new byte[vis.Length];
+        using var rows = new ParallelRows(2);
+        rows.For(g.InputHeight, new DownsampleRows(g, ir, vis, irSmall, visSmall), minRowsPerChunk: 1);
+        var upsample = new UpsampleCoefficientRows(g, coef, upsampled);
+        rows.For(upsample.Rows, upsample, minRowsPerChunk: 1);
+        if (g.HasDetailGains)
+        {
+            rows.For(g.InputHeight, new UpsampleLowpassRows(g, irSmall, visSmall, lowpass), minRowsPerChunk: 1);
+        }
+        rows.For(g.Height, new ApplyCoefficientRows(g, upsampled, ir, vis, output, lowpass), minRowsPerChunk: 1);
+        return output;
+    }
+
+    [Fact]
+    public void Zero_detail_gains_give_the_four_map_result()
+    {
+        var rng = new Random(7);
+        var ir = new byte[37 * 21];
+        var vis = new byte[37 * 21 * 3];
+        rng.NextBytes(ir);
+        rng.NextBytes(vis);
+        var four = new RtGeometry(37, 21, 4);
+        var six = new RtGeometry(37, 21, 4, maps: 6);
+        int plane = four.CoefficientWidth * four.CoefficientHeight;
+        var coef4 = Enumerable.Range(0, 4 * plane).Select(i => (float)(0.2 + 0.6 * rng.NextDouble())).ToArray();
+        var coef6 = coef4.Concat(new float[2 * plane]).ToArray();
+        Assert.Equal(Run(four, coef4, ir, vis), Run(six, coef6, ir, vis));
+    }
+
+    [Fact]
+    public void Infrared_detail_gain_sharpens_an_edge_and_a_negative_gain_smooths_it()
+    {
+        // A vertical infrared step inside one 4-pixel cell column; visible black; output = IR (+ detail) in grey.
+        var g = new RtGeometry(32, 8, 4, maps: 6);
+        var ir = new byte[32 * 8];
+        for (int y = 0; y < 8; y++)
+        {
+            for (int x = 16; x < 32; x++)
+            {
+                ir[y * 32 + x] = 200;
+            }
+            for (int x = 0; x < 16; x++)
+            {
+                ir[y * 32 + x] = 50;
+            }
+        }
+        var vis = new byte[32 * 8 * 3];
+        int plane = g.CoefficientWidth * g.CoefficientHeight;
+        float[] Maps(float detailIr)
+        {
+            var c = new float[6 * plane];
+            c.AsSpan(plane, plane).Fill(1f);               // a_ir
+            c.AsSpan(3 * plane, plane).Fill(1f);           // chroma gain
+            c.AsSpan(5 * plane, plane).Fill(detailIr);     // detail_ir
+            return c;
+        }
+        int Step(byte[] o) => o[3 * (4 * 32 + 16)] - o[3 * (4 * 32 + 15)];
+        var plain = Run(g, Maps(0f), ir, vis);
+        var sharp = Run(g, Maps(1f), ir, vis);
+        var smooth = Run(g, Maps(-1f), ir, vis);
+        Assert.Equal(150, Step(plain));
+        Assert.True(Step(sharp) > 150, $"sharpened step {Step(sharp)}");
+        Assert.True(Step(smooth) < 150, $"smoothed step {Step(smooth)}");
+        // Far from the edge the low-pass equals the source: the gain changes nothing there.
+        Assert.Equal(plain[3 * (4 * 32 + 2)], sharp[3 * (4 * 32 + 2)]);
+        Assert.Equal(plain[3 * (4 * 32 + 29)], smooth[3 * (4 * 32 + 29)]);
+    }
+
+    [Fact]
+    public void Detail_gains_need_the_low_pass_planes()
+    {
+        var g = new RtGeometry(16, 8, 4, maps: 6);
+        Assert.Throws<ArgumentException>(() => new ApplyCoefficientRows(g, new float[g.UpsampledLength], new byte[128], new byte[384], new byte[384]));
+        Assert.Throws<ArgumentException>(() => new UpsampleLowpassRows(new RtGeometry(16, 8, 4), new float[8], new float[24], []));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RtGeometry(16, 8, 4, maps: 5));
     }
 }
