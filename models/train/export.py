@@ -152,7 +152,9 @@ def export_text_encoder(net, path):
 
 
 @torch.no_grad()
-def make_reference(net, tok, out):
+def make_reference(net, tok, out, model_module=M, decoder_images=False):
+    """Reference tensors per graph. model_module provides EncoderGraph/FusionGraph (model.py, or model_v2.py whose
+    decoder also reads the two source frames: decoder_images)."""
     ref_dir = os.path.join(out, "reference")
     if os.path.isdir(ref_dir):
         shutil.rmtree(ref_dir)
@@ -177,7 +179,7 @@ def make_reference(net, tok, out):
             "outputs": [w.put(f"{key}_embedding", "embedding", emb.numpy()),
                         w.put(f"{key}_task_logits", "task_logits", logits.numpy())]})
     ir, vis = synthetic_pair()
-    enc = M.EncoderGraph(net)
+    enc = model_module.EncoderGraph(net)
     zs = {}
     for key, image, mod, pkey in (("ir", ir, 1, "prompt_pseudo"), ("vis", vis, 0, "prompt_low_light")):
         img_t = torch.from_numpy(image[None].copy())
@@ -190,11 +192,13 @@ def make_reference(net, tok, out):
                        w.put(f"{key}_text_embedding", "text_embedding", embs[pkey].numpy()),
                        w.put(f"{key}_modality", "modality", mod_t.numpy())],
             "outputs": [w.put(f"{key}_z{i + 1}", f"z{i + 1}", z[i].numpy()) for i in range(4)]})
-    fused = M.FusionGraph(net)(*zs["ir"], *zs["vis"])
+    images = (torch.from_numpy(ir[None].copy()), torch.from_numpy(vis[None].copy())) if decoder_images else ()
+    fused = model_module.FusionGraph(net)(*zs["ir"], *zs["vis"], *images)
     doc["graphs"]["fusion_decoder"].append({
         "case": "pair",
         "inputs": [{**w.put(f"ir_z{i + 1}", f"ir_z{i + 1}", zs["ir"][i].numpy())} for i in range(4)]
-                  + [{**w.put(f"vis_z{i + 1}", f"vis_z{i + 1}", zs["vis"][i].numpy())} for i in range(4)],
+                  + [{**w.put(f"vis_z{i + 1}", f"vis_z{i + 1}", zs["vis"][i].numpy())} for i in range(4)]
+                  + [w.put(f"decoder_{n}", n, t.numpy()) for n, t in zip(("infrared", "visible"), images)],
         "outputs": [w.put("fused", "fused", fused.numpy())]})
     # tokenizer cases (C# tokenizer must reproduce these ids exactly)
     cases = [task_prompt, P.PSEUDO_PROMPT, "This VISIBLE image is Hazy!! Please de-haze it.",

@@ -48,4 +48,7 @@ public static class Repository
     /// </summary>
     public static string RtBundle =>
         File.Exists(Path("models", "lure-rt", "manifest.json")) ? Path("models", "lure-rt") : Path("models", "train", "checkpoints", "lure-rt-wip");
+
+    /// <summary>The LURE v2 work-in-progress export (family lure; its decoder also reads the source frames).</summary>
+    public static string V2Bundle => Path("models", "train", "checkpoints", "lure-v2-wip");
 }

@@ -12,7 +12,9 @@ namespace LureStream.Engines.Lure;
 /// <summary>
 /// Runs LURE on one pair per call: both modalities go through the image encoder in one batched run (batch 0 =
 /// infrared, 1 = visible), each with its own cached prompt embedding; the fusion decoder then reads the two halves
-/// of the latent tensors in place (no copy) and writes the fused RGB image into a pinned host buffer.
+/// of the latent tensors in place (no copy) and writes the fused RGB image into a pinned host buffer. A decoder that
+/// also reads the source frames (LURE v2 keeps the visible chroma: inputs <c>infrared</c> and <c>visible</c>) is bound
+/// to the two halves of the encoder's staged image batch, so the frames are staged once.
 /// </summary>
 /// <remarks>
 /// Binding follows ONNX Runtime's semantics, per provider (<see cref="OrtBindingStyle"/>):
@@ -89,7 +91,7 @@ public sealed class LureFusionEngine : IPromptedEngine
         if (BindingStyle == OrtBindingStyle.DeviceStyle)
         {
             // A device provider copied the host buffers when they were bound: bind this frame's.
-            b.BindEncoderInputs(k);
+            b.BindStagedInputs(k);
         }
 
         long t0 = Stopwatch.GetTimestamp();
@@ -184,6 +186,8 @@ public sealed class LureFusionEngine : IPromptedEngine
         private readonly OrtValue[] _imageValues;
         private readonly OrtValue[] _embeddingValues;
         private readonly OrtValue _modalityValue;
+        private readonly OrtValue[] _irSourceValues = [];
+        private readonly OrtValue[] _visSourceValues = [];
 
         public FrameBuffers(LureModel model, int width, int height, int multiple, int embeddingDim, OrtBindingStyle style)
         {
@@ -207,6 +211,19 @@ public sealed class LureFusionEngine : IPromptedEngine
                     _imageValues[k] = Own(OrtValue.CreateTensorValueFromMemory(Image[k], [2, ph, pw, 3]));
                     _embeddingValues[k] = Own(OrtValue.CreateTensorValueFromMemory(TextEmbedding[k], [2, embeddingDim]));
                 }
+                var decoderInputs = model.Manifest.Graphs[LureManifest.FusionDecoder].Inputs;
+                if (decoderInputs.Exists(i => i.Name == "infrared") && decoderInputs.Exists(i => i.Name == "visible"))
+                {
+                    // Views of the staged batch: [0] is the infrared (grey in three channels), [1] the visible frame.
+                    int half = (int)(ph * pw * 3);
+                    _irSourceValues = new OrtValue[stagingCount];
+                    _visSourceValues = new OrtValue[stagingCount];
+                    for (int k = 0; k < stagingCount; k++)
+                    {
+                        _irSourceValues[k] = Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<byte>(Image[k], 0, half), [1, ph, pw, 3]));
+                        _visSourceValues[k] = Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<byte>(Image[k], half, half), [1, ph, pw, 3]));
+                    }
+                }
                 var modality = GC.AllocateArray<long>(2, pinned: true);
                 modality[Ir] = model.Manifest.Modality.GetValueOrDefault("infrared", 1);
                 modality[Vis] = model.Manifest.Modality.GetValueOrDefault("visible", 0);
@@ -217,7 +234,7 @@ public sealed class LureFusionEngine : IPromptedEngine
                 DecoderBinding = Own(model.FusionDecoder.Session.CreateIoBinding());
                 if (!deviceStyle)
                 {
-                    BindEncoderInputs(0);
+                    BindStagedInputs(0);
                 }
 
                 // Device-style: the latents live where the provider computes (CUDA memory on a GPU), allocated once per
@@ -283,12 +300,20 @@ public sealed class LureFusionEngine : IPromptedEngine
         public OrtIoBinding EncoderBinding { get; }
         public OrtIoBinding DecoderBinding { get; }
 
-        /// <summary>Binds staging buffer <paramref name="k"/> as the encoder's inputs (a device provider copies them now).</summary>
-        public void BindEncoderInputs(int k)
+        /// <summary>
+        /// Binds staging buffer <paramref name="k"/> as the encoder's inputs, and as the decoder's source frames when
+        /// it reads them (a device provider copies host tensors now).
+        /// </summary>
+        public void BindStagedInputs(int k)
         {
             EncoderBinding.BindInput("image", _imageValues[k]);
             EncoderBinding.BindInput("text_embedding", _embeddingValues[k]);
             EncoderBinding.BindInput("modality", _modalityValue);
+            if (_irSourceValues.Length > 0)
+            {
+                DecoderBinding.BindInput("infrared", _irSourceValues[k]);
+                DecoderBinding.BindInput("visible", _visSourceValues[k]);
+            }
         }
 
         /// <summary>Both sessions compute in the same memory: both on the CPU, or both on the same CUDA device.</summary>

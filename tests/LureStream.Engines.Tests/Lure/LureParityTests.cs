@@ -10,14 +10,22 @@ using Xunit;
 namespace LureStream.Engines.Tests.Lure;
 
 /// <summary>
-/// The shipped bundle through our stack (tokenizer, ONNX Runtime binding, LURE engine) against the reference tensors
-/// eager PyTorch wrote at export time (models/lure-lite/reference/).
+/// The shipped bundle (and the LURE v2 work-in-progress export, whose decoder also reads the source frames) through
+/// our stack (tokenizer, ONNX Runtime binding, LURE engine) against the reference tensors eager PyTorch wrote at export
+/// time (each bundle's reference/).
 /// </summary>
 public class LureParityTests
 {
     internal static readonly string Bundle = Repository.Path("models", "lure-lite");
-    private static readonly JsonElement Reference =
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(Bundle, "reference", "reference.json"))).RootElement;
+    private static readonly JsonElement Reference = ReferenceOf(Bundle);
+
+    /// <summary>Every lure-family bundle the engine must run: the shipped one and v2.</summary>
+    public static TheoryData<string> Bundles => new() { "lure-lite", "lure-v2-wip" };
+
+    internal static string BundleNamed(string name) => name == "lure-lite" ? Bundle : Repository.V2Bundle;
+
+    private static JsonElement ReferenceOf(string bundle) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(bundle, "reference", "reference.json"))).RootElement;
 
     [Fact]
     public void Tokenizer_reproduces_the_training_tokenizer_ids()
@@ -61,16 +69,19 @@ public class LureParityTests
         }
     }
 
-    [Fact]
-    public void Engine_fuses_the_reference_pair_like_pytorch()
+    [Theory]
+    [MemberData(nameof(Bundles))]
+    public void Engine_fuses_the_reference_pair_like_pytorch(string name)
     {
-        using var engine = FusionEngineFactory.CreateLureEngine(Bundle);
-        var graphs = Reference.GetProperty("graphs");
+        string bundle = BundleNamed(name);
+        var reference = ReferenceOf(bundle);
+        using var engine = FusionEngineFactory.CreateLureEngine(bundle);
+        var graphs = reference.GetProperty("graphs");
         var irCase = graphs.GetProperty("image_encoder")[0];
         var visCase = graphs.GetProperty("image_encoder")[1];
         Assert.Equal("infrared", irCase.GetProperty("modality").GetString());
-        var irImage = Tensor<byte>(irCase.GetProperty("inputs")[0]);
-        var visImage = Tensor<byte>(visCase.GetProperty("inputs")[0]);
+        var irImage = Tensor<byte>(bundle, irCase.GetProperty("inputs")[0]);
+        var visImage = Tensor<byte>(bundle, visCase.GetProperty("inputs")[0]);
         var shape = irCase.GetProperty("inputs")[0].GetProperty("shape");
         int h = shape[1].GetInt32(), w = shape[2].GetInt32();
 
@@ -87,7 +98,7 @@ public class LureParityTests
         var prompts = new FusionPrompts(new PromptSelection(DegradationCondition.None), new PromptSelection(DegradationCondition.LowLight));
         engine.Fuse(ir, vis, output, prompts);
 
-        var expected = Tensor<byte>(Output(graphs.GetProperty("fusion_decoder")[0], "fused"));
+        var expected = Tensor<byte>(bundle, Output(graphs.GetProperty("fusion_decoder")[0], "fused"));
         int maxDiff = 0, differing = 0;
         for (int i = 0; i < expected.Length; i++)
         {
@@ -95,14 +106,15 @@ public class LureParityTests
             maxDiff = Math.Max(maxDiff, d);
             differing += d > 0 ? 1 : 0;
         }
-        Assert.True(maxDiff <= Reference.GetProperty("tolerance").GetProperty("uint8_abs").GetInt32(), $"max |diff| {maxDiff}");
+        Assert.True(maxDiff <= reference.GetProperty("tolerance").GetProperty("uint8_abs").GetInt32(), $"max |diff| {maxDiff}");
         Assert.True(differing < expected.Length / 100, $"{differing} of {expected.Length} values differ");
     }
 
-    [Fact]
-    public void Engine_output_is_stable_and_depends_on_the_prompt()
+    [Theory]
+    [MemberData(nameof(Bundles))]
+    public void Engine_output_is_stable_and_depends_on_the_prompt(string name)
     {
-        using var engine = FusionEngineFactory.CreateLureEngine(Bundle);
+        using var engine = FusionEngineFactory.CreateLureEngine(BundleNamed(name));
         const int w = 96, h = 72; // not a multiple of 8: exercises padding and cropping
         var ir = Frame.CreateUnpooled(w, h, PixelFormat.Gray8);
         var vis = Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
@@ -165,6 +177,8 @@ public class LureParityTests
         throw new InvalidOperationException($"reference has no output {name}");
     }
 
-    private static T[] Tensor<T>(JsonElement spec) where T : unmanaged =>
-        MemoryMarshal.Cast<byte, T>(File.ReadAllBytes(Path.Combine(Bundle, "reference", spec.GetProperty("file").GetString()!))).ToArray();
+    private static T[] Tensor<T>(JsonElement spec) where T : unmanaged => Tensor<T>(Bundle, spec);
+
+    private static T[] Tensor<T>(string bundle, JsonElement spec) where T : unmanaged =>
+        MemoryMarshal.Cast<byte, T>(File.ReadAllBytes(Path.Combine(bundle, "reference", spec.GetProperty("file").GetString()!))).ToArray();
 }

@@ -56,6 +56,17 @@ public class ProviderSelectionTests
     }
 
     [Fact]
+    public void A_v2_decoder_profile_also_covers_the_source_frames()
+    {
+        var v2 = LureManifest.Load(Repository.V2Bundle);
+        var kv = ProviderSelection.TensorRt(Trt(), GraphShapes.Of(v2, LureManifest.FusionDecoder, batch: 1)).ToKeyValues();
+        var opt = kv["trt_profile_opt_shapes"].Split(',');
+        Assert.Contains("infrared:1x512x640x3", opt);
+        Assert.Contains("visible:1x512x640x3", opt);
+        Assert.Contains($"vis_z4:1x{v2.LatentChannels[3]}x64x80", opt);
+    }
+
+    [Fact]
     public void Profile_sizes_are_padded_to_the_spatial_multiple_like_the_frames()
     {
         var kv = ProviderSelection.TensorRt(Trt("60x60", "636x510", "1279x1021"), GraphShapes.Of(Manifest, LureManifest.ImageEncoder, 2)).ToKeyValues();
