@@ -57,8 +57,9 @@ public sealed class LureRtEngine : IPromptedEngine
         _embeddingDim = model.Manifest.EmbeddingDim;
         _rows = new ParallelRows(kernelThreads, "lure-rt");
         BindingStyle = model.Coefficients.ResolveBindingStyle(binding);
-        Log.ForContext("Stage", "engine").Information("lure-rt binding {Binding} on {Provider}; full-resolution kernel on {Threads} thread(s)",
-            BindingStyle == OrtBindingStyle.BindOnce ? "bind-once" : "device-style", model.Provider, _rows.Threads);
+        Log.ForContext("Stage", "engine").Information("lure-rt binding {Binding} on {Provider}; {Maps} coefficient maps ({Layout}); full-resolution kernel on {Threads} thread(s)",
+            BindingStyle == OrtBindingStyle.BindOnce ? "bind-once" : "device-style", model.Provider, model.Manifest.CoefficientMaps.Count,
+            model.Manifest.CoefficientMaps.HasDetailGains ? "affine blend, chroma gain, detail gains" : "affine blend, chroma gain", _rows.Threads);
     }
 
     public string Name => "lure-rt";
