@@ -26,6 +26,7 @@ public sealed class PromptController : IPromptSource
     public PromptController(DetectorOptions options, EngineSelection engine)
     {
         _engine = engine;
+        _log.Information("{Detector}", engine.DescribeConditionDetector());
         Reconfigure(options);
     }
 
@@ -33,7 +34,7 @@ public sealed class PromptController : IPromptSource
     public void Reconfigure(DetectorOptions options)
     {
         _tracker = options.Enabled
-            ? new ConditionTracker(new ConditionDetector(), new ConditionTrackerOptions
+            ? new ConditionTracker(_engine.ConditionDetector, new ConditionTrackerOptions
             {
                 MinDwell = TimeSpan.FromSeconds(options.DwellSeconds),
                 DetectInterval = options.RateHz > 0 ? TimeSpan.FromSeconds(1 / options.RateHz) : TimeSpan.Zero,
