@@ -153,11 +153,17 @@ def degrade(img, task, strength, g, factor=None):
 
 
 def crop(img, rng, lo=0.6):
+    """A random crop (60-100 % per side), mirrored half the time and, a third of the time, area-downscaled by up to 4
+    (cameras and test frames come at 160 px to 640 px and beyond: the detail planes must not depend on the size)."""
+    from PIL import Image
     h, w = img.shape[:2]
     ch, cw = int(h * rng.uniform(lo, 1)), int(w * rng.uniform(lo, 1))
     y, x = rng.randint(0, h - ch + 1), rng.randint(0, w - cw + 1)
     out = img[y:y + ch, x:x + cw]
-    return out[:, ::-1] if rng.rand() < 0.5 else out
+    if rng.rand() < 1 / 3:
+        f = rng.uniform(1.5, 4)
+        out = np.asarray(Image.fromarray(np.ascontiguousarray(out)).resize((max(64, int(cw / f)), max(64, int(ch / f))), Image.BOX))
+    return np.ascontiguousarray(out[:, ::-1]) if rng.rand() < 0.5 else out
 
 
 def low_res_severity(factor):
@@ -216,14 +222,14 @@ def build_training(args):
     t0 = time.time()
     for k, (name, ir_img, vis_img, cond, real) in enumerate(frames):
         clean_w = args.real_clean_weight if real else 1.0
-        for _ in range(2):
+        for _ in range(args.clean_crops):
             ir.add(crop(ir_img, rng), 0, 0.0, clean_w, "real_clean" if real else "scene_clean", scene=not real)
         if cond in ("low_light", "haze"):
             for _ in range(3):
                 vis.add(crop(vis_img, rng), VIS_CLASSES.index(cond), np.nan, args.real_degraded_weight, "real_" + cond)
         if cond != "clean":
             continue
-        for _ in range(2):
+        for _ in range(args.clean_crops):
             vis.add(crop(vis_img, rng), 0, 0.0, clean_w, "real_clean" if real else "scene_clean", scene=not real)
         for task in VIS_CLASSES[1:]:
             for _ in range(args.variants):
@@ -290,7 +296,7 @@ def train(args):
             "train_minutes": round(minutes, 2), "data_minutes": round(data_minutes, 2),
             "visible_samples": int(len(vis[0])), "infrared_samples": int(len(ir[0])),
             "real_clean_weight": args.real_clean_weight, "real_degraded_weight": args.real_degraded_weight,
-            "min_strength": args.min_strength, "low_resolution_factors": LOW_RES_FACTORS,
+            "min_strength": args.min_strength, "clean_crops": args.clean_crops, "low_resolution_factors": LOW_RES_FACTORS,
             "synthetic_scene_folders": [os.path.basename(os.path.normpath(s)) for s in args.synthetic], **counts}
     os.makedirs(os.path.dirname(SNAPSHOT), exist_ok=True)
     torch.save({"model": model.state_dict(), "training": meta}, SNAPSHOT)
@@ -400,10 +406,9 @@ def export(args):
     model, training = load_model()
     os.makedirs(RUNS, exist_ok=True)
     onnx_path = os.path.join(RUNS, "condition_prior.onnx")
-    vis = torch.rand(1, len(VIS_CHANNELS), SIZE, SIZE, generator=torch.Generator().manual_seed(5)) * 0.6
-    ir = torch.rand(1, len(IR_CHANNELS), SIZE, SIZE, generator=torch.Generator().manual_seed(6)) * 0.6
-    vis[:, 3:] *= 0.1
-    ir[:, 1:] *= 0.1
+    frames = reference_frames()
+    vis = torch.from_numpy(summary(frames["visible"]))[None]
+    ir = torch.from_numpy(summary(frames["infrared"]))[None]
     names = ["visible_probabilities", "visible_severity", "infrared_probabilities", "infrared_severity"]
     torch.onnx.export(model, (vis, ir), onnx_path, opset_version=17, input_names=["visible", "infrared"],
                       output_names=names, do_constant_folding=True)
@@ -417,11 +422,23 @@ def export(args):
         with open(eval_path) as f:
             report = json.load(f)
     for bundle in args.bundle:
-        write_bundle(bundle, onnx_path, vis, ir, ref, names, params, training, report, args.min_probability)
+        write_bundle(bundle, onnx_path, frames, vis, ir, ref, names, params, training, report, args.min_probability)
     print(f"exported ({params} parameters) to {', '.join(args.bundle)}")
 
 
-def write_bundle(bundle, onnx_path, vis, ir, ref, names, params, training, report, min_probability):
+def reference_frames():
+    """Deterministic odd-sized frames (ragged cells) with smooth structure, an edge and noise: the C# parity test feeds
+    them through its own input summary and the graph."""
+    rng = np.random.RandomState(7)
+    h, w = 97, 123
+    yy, xx = np.mgrid[0:h, 0:w]
+    base = 90 + 60 * np.sin(xx / 9.0) * np.cos(yy / 13.0) + 50 * (xx > w // 2)
+    vis = np.stack([base + 20, base, base - 25], axis=2) + rng.randn(h, w, 3) * 6
+    ir = 120 + 70 * np.exp(-((xx - 40) ** 2 + (yy - 50) ** 2) / 300.0) + rng.randn(h, w) * 4
+    return {"visible": np.clip(vis, 0, 255).astype(np.uint8), "infrared": np.clip(ir, 0, 255).astype(np.uint8)}
+
+
+def write_bundle(bundle, onnx_path, frames, vis, ir, ref, names, params, training, report, min_probability):
     import shutil
     if not os.path.isfile(os.path.join(bundle, "manifest.json")):
         raise common.UserError(f"{bundle} is not a model bundle (no manifest.json)")
@@ -432,6 +449,8 @@ def write_bundle(bundle, onnx_path, vis, ir, ref, names, params, training, repor
     tensors.update({f"condition_prior_{n}": t for n, t in zip(names, ref)})
     for n, t in tensors.items():
         t.numpy().astype("<f4").tofile(os.path.join(refdir, n + ".bin"))
+    for modality, img in frames.items():
+        img.tofile(os.path.join(refdir, f"condition_prior_frame_{modality}.bin"))
     spec = {
         "graph": "condition_prior.onnx",
         "opset": 17,
@@ -453,9 +472,11 @@ def write_bundle(bundle, onnx_path, vis, ir, ref, names, params, training, repor
         "decision": {"rule": "argmax of the modality's probabilities; a degradation whose probability is below min_probability answers none",
                      "min_probability": min_probability},
         "severity": "sigmoid in [0, 1]: the synthetic strength it was trained on (blend strength; low resolution (factor-2)/6); rough, for display",
-        "reference": {"inputs": {"visible": "reference/condition_prior_visible.bin", "infrared": "reference/condition_prior_infrared.bin"},
+        "reference": {"frames": {m: {"file": f"reference/condition_prior_frame_{m}.bin", "shape": list(img.shape), "dtype": "uint8",
+                                     "layout": "HWC RGB" if img.ndim == 3 else "HW grey"} for m, img in frames.items()},
+                      "inputs": {"visible": "reference/condition_prior_visible.bin", "infrared": "reference/condition_prior_infrared.bin"},
                       "outputs": {n: f"reference/condition_prior_{n}.bin" for n in names},
-                      "format": "little-endian float32, shapes as above; outputs of PyTorch (eager) on those inputs"},
+                      "format": "inputs: the summaries of the frames; outputs: PyTorch (eager) on those inputs; little-endian float32, shapes as above"},
         "training": {**training, "script": "models/train/prior.py",
                      "data": "shared/data, train split of models/train/data_v2.py (held-out files never read); degrade.py degradations",
                      "checkpoint": "models/train/checkpoints/condition-prior.pt"},
@@ -493,8 +514,10 @@ def main():
     t.add_argument("--lr", type=float, default=3e-3)
     t.add_argument("--seed", type=int, default=1)
     t.add_argument("--variants", type=int, default=2, help="synthetic variants per clean frame and task")
-    t.add_argument("--min-strength", type=float, default=0.4)
-    t.add_argument("--real-clean-weight", type=float, default=3.0)
+    t.add_argument("--min-strength", type=float, default=0.6,
+                   help="weakest synthetic blend trained on (milder ones look like real clean frames: they raised false alarms)")
+    t.add_argument("--clean-crops", type=int, default=3, help="crops per clean frame")
+    t.add_argument("--real-clean-weight", type=float, default=5.0)
     t.add_argument("--real-degraded-weight", type=float, default=2.0)
     t.add_argument("--rebuild", action="store_true", help="recompute the cached training summaries")
     e = sub.add_parser("eval")

@@ -11,7 +11,7 @@ namespace LureStream.Engines.Conditions;
 /// averaged) / 255 — because blur and upscaling show at full resolution only, not in a 64×64 average.
 /// Buffers grow with the largest frame seen and are then reused: no allocation per call in steady state.
 /// </summary>
-internal sealed class PriorInput
+public sealed class PriorInput
 {
     private readonly int _size;
     private int[] _columnCell = [];
