@@ -14,15 +14,16 @@ namespace LureStream.Engines.Conditions;
 public sealed class PriorInput
 {
     private readonly int _size;
-    private int[] _columnCell = [];
-    private int[] _luma = [];
-    private long[] _sums;
-    private int[] _counts;
-    private int[] _detailCounts;
+    private readonly int[] _columnStart;
+    private readonly long[] _sums;
+    private readonly int[] _counts;
+    private readonly int[] _detailCounts;
+    private byte[] _luma = [];
 
     public PriorInput(int size)
     {
         _size = size;
+        _columnStart = new int[size + 1];
         _sums = new long[5 * size * size];
         _counts = new int[size * size];
         _detailCounts = new int[size * size];
@@ -43,78 +44,57 @@ public sealed class PriorInput
         {
             throw new ArgumentException($"prior input needs {planes * cells} floats, got {destination.Length}", nameof(destination));
         }
-        bool rgb = frame.Format.BytesPerPixel() == 3;
-        if (!rgb && frame.Format.BytesPerPixel() != 1)
+        int bytesPerPixel = frame.Format.BytesPerPixel();
+        if (bytesPerPixel is not (1 or 3))
         {
             throw new ArgumentException($"the condition prior reads Gray8 or Rgb24 frames, not {frame.Format}", nameof(frame));
         }
-        if (_columnCell.Length < w)
+        bool rgb = bytesPerPixel == 3;
+        if (rgb && _luma.Length < 4 * w)
         {
-            _columnCell = new int[w];
-            _luma = new int[3 * w];
+            _luma = new byte[4 * w];
         }
-        Span<int> columnCell = _columnCell.AsSpan(0, w);
-        for (int x = 0; x < w; x++)
+        // Column j of the grid covers x in [ceil(j·W/S), ceil((j+1)·W/S)), i.e. exactly the x with x·S/W == j.
+        Span<int> columnStart = _columnStart;
+        for (int j = 0; j <= s; j++)
         {
-            columnCell[x] = (int)((long)x * s / w);
+            columnStart[j] = (int)(((long)j * w + s - 1) / s);
         }
         Span<long> sums = _sums.AsSpan(0, planes * cells);
         sums.Clear();
-        Span<int> counts = _counts;
-        Span<int> detailCounts = _detailCounts;
-        counts.Clear();
-        detailCounts.Clear();
+        _counts.AsSpan().Clear();
+        _detailCounts.AsSpan().Clear();
 
         ReadOnlySpan<byte> pixels = frame.ReadOnlyPixels;
         int stride = frame.Stride;
+        Span<long> gradient = sums.Slice(intensityPlanes * cells, cells), second = sums.Slice((intensityPlanes + 1) * cells, cells);
         for (int y = 0; y < h; y++)
         {
             int rowBase = (int)((long)y * s / h) * s;
-            ReadOnlySpan<byte> row = pixels.Slice(y * stride, w * (rgb ? 3 : 1));
+            ReadOnlySpan<byte> row = pixels.Slice(y * stride, w * bytesPerPixel);
             if (visible)
             {
-                Span<long> r = sums.Slice(0, cells), g = sums.Slice(cells, cells), b = sums.Slice(2 * cells, cells);
-                for (int x = 0; x < w; x++)
-                {
-                    int c = rowBase + columnCell[x];
-                    if (rgb)
-                    {
-                        r[c] += row[3 * x];
-                        g[c] += row[3 * x + 1];
-                        b[c] += row[3 * x + 2];
-                    }
-                    else
-                    {
-                        r[c] += row[x];
-                        g[c] += row[x];
-                        b[c] += row[x];
-                    }
-                    counts[c]++;
-                }
+                AddColourRow(row, rgb, rowBase, cells, sums);
             }
             else
             {
-                Span<long> grey = sums.Slice(0, cells);
-                for (int x = 0; x < w; x++)
-                {
-                    int c = rowBase + columnCell[x];
-                    grey[c] += rgb ? Luma(row, x) : row[x];
-                    counts[c]++;
-                }
+                AddGreyRow(row, rgb, rowBase, sums);
             }
             if (y >= 2 && y <= h - 2 && (y & 1) == 0 && w >= 3)
             {
-                AddDetail(pixels, stride, w, y, rgb, rowBase, columnCell,
-                    sums.Slice(intensityPlanes * cells, cells), sums.Slice((intensityPlanes + 1) * cells, cells), detailCounts);
+                // Rows y-1, y, y+1; y-1 was the previous detail row's y+1, so RGB frames convert each row once.
+                int upSlot = (y / 2 - 1) % 2 == 0 ? 2 : 3, downSlot = upSlot == 2 ? 3 : 2;
+                var up = y == 2 ? LumaRow(pixels, stride, w, y - 1, rgb, upSlot) : Slot(w, rgb, pixels, stride, y - 1, upSlot);
+                AddDetailRow(up, LumaRow(pixels, stride, w, y, rgb, 0), LumaRow(pixels, stride, w, y + 1, rgb, downSlot), rowBase, gradient, second);
             }
         }
 
         for (int p = 0; p < planes; p++)
         {
             bool detail = p >= intensityPlanes;
-            Span<long> plane = sums.Slice(p * cells, cells);
+            ReadOnlySpan<long> plane = sums.Slice(p * cells, cells);
             Span<float> dst = destination.Slice(p * cells, cells);
-            Span<int> n = detail ? detailCounts : counts;
+            ReadOnlySpan<int> n = detail ? _detailCounts : _counts;
             for (int c = 0; c < cells; c++)
             {
                 // Detail sums hold |a| + |b| per sample: the plane is their mean.
@@ -124,31 +104,106 @@ public sealed class PriorInput
         }
     }
 
-    private void AddDetail(ReadOnlySpan<byte> pixels, int stride, int w, int y, bool rgb, int rowBase, ReadOnlySpan<int> columnCell,
-        Span<long> gradient, Span<long> second, Span<int> counts)
+    private void AddColourRow(ReadOnlySpan<byte> row, bool rgb, int rowBase, int cells, Span<long> sums)
     {
-        Span<int> up = _luma.AsSpan(0, w), mid = _luma.AsSpan(w, w), down = _luma.AsSpan(2 * w, w);
-        LumaRow(pixels, stride, w, y - 1, rgb, up);
-        LumaRow(pixels, stride, w, y, rgb, mid);
-        LumaRow(pixels, stride, w, y + 1, rgb, down);
-        for (int x = 1; x < w - 1; x++)
+        for (int j = 0; j < _size; j++)
         {
-            int l = mid[x - 1], m = mid[x], r = mid[x + 1], u = up[x], d = down[x];
-            int c = rowBase + columnCell[x];
-            gradient[c] += Math.Abs(r - l) + Math.Abs(d - u);
-            second[c] += Math.Abs(r - 2 * m + l) + Math.Abs(d - 2 * m + u);
-            counts[c]++;
+            int x0 = _columnStart[j], x1 = _columnStart[j + 1];
+            int r = 0, g = 0, b = 0;
+            if (rgb)
+            {
+                ReadOnlySpan<byte> run = row.Slice(3 * x0, 3 * (x1 - x0));
+                for (int k = 0; k + 2 < run.Length; k += 3)
+                {
+                    r += run[k];
+                    g += run[k + 1];
+                    b += run[k + 2];
+                }
+            }
+            else
+            {
+                foreach (byte v in row.Slice(x0, x1 - x0))
+                {
+                    r += v;
+                }
+                g = b = r;
+            }
+            int c = rowBase + j;
+            sums[c] += r;
+            sums[cells + c] += g;
+            sums[2 * cells + c] += b;
+            _counts[c] += x1 - x0;
         }
     }
 
-    private static void LumaRow(ReadOnlySpan<byte> pixels, int stride, int w, int y, bool rgb, Span<int> dst)
+    private void AddGreyRow(ReadOnlySpan<byte> row, bool rgb, int rowBase, Span<long> sums)
     {
-        ReadOnlySpan<byte> row = pixels.Slice(y * stride, w * (rgb ? 3 : 1));
-        for (int x = 0; x < w; x++)
+        for (int j = 0; j < _size; j++)
         {
-            dst[x] = rgb ? Luma(row, x) : row[x];
+            int x0 = _columnStart[j], x1 = _columnStart[j + 1];
+            int sum = 0;
+            if (rgb)
+            {
+                for (int x = x0; x < x1; x++)
+                {
+                    sum += Luma(row, x);
+                }
+            }
+            else
+            {
+                foreach (byte v in row.Slice(x0, x1 - x0))
+                {
+                    sum += v;
+                }
+            }
+            sums[rowBase + j] += sum;
+            _counts[rowBase + j] += x1 - x0;
         }
     }
+
+    private void AddDetailRow(ReadOnlySpan<byte> up, ReadOnlySpan<byte> mid, ReadOnlySpan<byte> down, int rowBase,
+        Span<long> gradient, Span<long> second)
+    {
+        int w = mid.Length;
+        for (int j = 0; j < _size; j++)
+        {
+            int x0 = Math.Max(_columnStart[j], 1), x1 = Math.Min(_columnStart[j + 1], w - 1);
+            if (x1 <= x0)
+            {
+                continue;
+            }
+            int g = 0, d2 = 0;
+            for (int x = x0; x < x1; x++)
+            {
+                int l = mid[x - 1], m = mid[x], r = mid[x + 1], u = up[x], d = down[x];
+                g += Math.Abs(r - l) + Math.Abs(d - u);
+                d2 += Math.Abs(r - 2 * m + l) + Math.Abs(d - 2 * m + u);
+            }
+            gradient[rowBase + j] += g;
+            second[rowBase + j] += d2;
+            _detailCounts[rowBase + j] += x1 - x0;
+        }
+    }
+
+    /// <summary>Row <paramref name="y"/>'s luma: the row itself for Gray8, else BT.601 into slot <paramref name="slot"/>.</summary>
+    private ReadOnlySpan<byte> LumaRow(ReadOnlySpan<byte> pixels, int stride, int w, int y, bool rgb, int slot)
+    {
+        if (!rgb)
+        {
+            return pixels.Slice(y * stride, w);
+        }
+        ReadOnlySpan<byte> row = pixels.Slice(y * stride, 3 * w);
+        Span<byte> dst = _luma.AsSpan(slot * w, w);
+        for (int x = 0, k = 0; x < dst.Length && k + 2 < row.Length; x++, k += 3)
+        {
+            dst[x] = (byte)((77 * row[k] + 150 * row[k + 1] + 29 * row[k + 2] + 128) >> 8);
+        }
+        return dst;
+    }
+
+    /// <summary>A luma row converted earlier (RGB: kept in <paramref name="slot"/>; Gray8: the row itself).</summary>
+    private ReadOnlySpan<byte> Slot(int w, bool rgb, ReadOnlySpan<byte> pixels, int stride, int y, int slot) =>
+        rgb ? _luma.AsSpan(slot * w, w) : pixels.Slice(y * stride, w);
 
     /// <summary>BT.601 luma as the statistics detector and <c>prior.py</c> compute it.</summary>
     private static int Luma(ReadOnlySpan<byte> rgb, int x) => (77 * rgb[3 * x] + 150 * rgb[3 * x + 1] + 29 * rgb[3 * x + 2] + 128) >> 8;

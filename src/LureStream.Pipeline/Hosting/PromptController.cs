@@ -22,17 +22,24 @@ public sealed class PromptController : IPromptSource
     private readonly ILogger _log = Log.ForContext("Stage", "prompt");
     private FusionPrompts _last = FusionPrompts.Clean;
     private FusionPrompts _detected = FusionPrompts.Clean;
+    private bool _detectorNamed;
 
     public PromptController(DetectorOptions options, EngineSelection engine)
     {
         _engine = engine;
-        _log.Information("{Detector}", engine.DescribeConditionDetector());
         Reconfigure(options);
     }
 
     /// <summary>Applies detector settings (on start and on a config reload); operator overrides are kept.</summary>
     public void Reconfigure(DetectorOptions options)
     {
+        if (options.Enabled && !_detectorNamed)
+        {
+            // Which detector (the bundle's learned prior or the statistics one), once; loading it here also makes a
+            // broken prior fail at start, not on the first frame.
+            _log.Information("{Detector}", _engine.DescribeConditionDetector());
+            _detectorNamed = true;
+        }
         _tracker = options.Enabled
             ? new ConditionTracker(_engine.ConditionDetector, new ConditionTrackerOptions
             {

@@ -193,6 +193,13 @@ public sealed class LearnedConditionDetectorTests : IDisposable
         Assert.IsType<ConditionDetector>(ConditionDetectors.For(new LureManifest()));
         Assert.Contains("no condition_prior", ConditionDetectors.Describe(new ConditionDetector(), new LureManifest { Name = "x" }));
 
+        // An engine without a bundle (classical) gets the statistics detector, and the log line says why.
+        using (var classical = new EngineSelection(new LureStream.Engines.Classical.ClassicalFuser(), "test"))
+        {
+            Assert.IsType<ConditionDetector>(classical.ConditionDetector);
+            Assert.Contains("no model bundle in use", classical.DescribeConditionDetector());
+        }
+
         using var learned = ConditionDetectors.For(_manifest) as LearnedConditionDetector;
         Assert.NotNull(learned);
         Assert.Equal(LearnedConditionDetector.LearnedKind, learned.Kind);
