@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using LureStream.Core.Frames;
 
 namespace LureStream.Engines.Conditions;
@@ -173,9 +175,12 @@ public sealed class PriorInput
                 continue;
             }
             int g = 0, d2 = 0;
+            // x - 1 ≥ 0 and x + 1 < w hold by the bounds above, so the reads go through refs without range checks.
+            ref byte m0 = ref MemoryMarshal.GetReference(mid), u0 = ref MemoryMarshal.GetReference(up), d0 = ref MemoryMarshal.GetReference(down);
             for (int x = x0; x < x1; x++)
             {
-                int l = mid[x - 1], m = mid[x], r = mid[x + 1], u = up[x], d = down[x];
+                int l = Unsafe.Add(ref m0, x - 1), m = Unsafe.Add(ref m0, x), r = Unsafe.Add(ref m0, x + 1);
+                int u = Unsafe.Add(ref u0, x), d = Unsafe.Add(ref d0, x);
                 g += Math.Abs(r - l) + Math.Abs(d - u);
                 d2 += Math.Abs(r - 2 * m + l) + Math.Abs(d - 2 * m + u);
             }
@@ -194,9 +199,11 @@ public sealed class PriorInput
         }
         ReadOnlySpan<byte> row = pixels.Slice(y * stride, 3 * w);
         Span<byte> dst = _luma.AsSpan(slot * w, w);
-        for (int x = 0, k = 0; x < dst.Length && k + 2 < row.Length; x++, k += 3)
+        ref byte src = ref MemoryMarshal.GetReference(row);
+        for (int x = 0; x < dst.Length; x++)
         {
-            dst[x] = (byte)((77 * row[k] + 150 * row[k + 1] + 29 * row[k + 2] + 128) >> 8);
+            ref byte p = ref Unsafe.Add(ref src, 3 * x);
+            dst[x] = (byte)((77 * p + 150 * Unsafe.Add(ref p, 1) + 29 * Unsafe.Add(ref p, 2) + 128) >> 8);
         }
         return dst;
     }
