@@ -2,8 +2,10 @@ using LureStream.Core;
 using LureStream.Core.Fusion;
 using LureStream.Core.Options;
 using LureStream.Engines.Classical;
+using LureStream.Engines.Conditions;
 using LureStream.Engines.Lure;
 using LureStream.Engines.LureRt;
+using LureStream.Prompts.Conditions;
 using LureStream.Prompts.Text;
 using LureStream.Onnx;
 using Serilog;
@@ -38,7 +40,22 @@ public sealed class EngineSelection : IDisposable
         return (s.Hits, s.Misses, s.PinnedCount + s.FreeTextCount);
     }
 
-    public void Dispose() => Engine.Dispose();
+    /// <summary>
+    /// The condition detector that goes with this engine: the learned prior of its bundle when the bundle has one, else
+    /// the statistics detector (<see cref="ConditionDetectors.For"/>). Made on first use, disposed with the selection.
+    /// </summary>
+    public IConditionDetector ConditionDetector => _conditionDetector ??= ConditionDetectors.For(Prompted?.Model.Manifest);
+
+    private IConditionDetector? _conditionDetector;
+
+    /// <summary>One log line naming <see cref="ConditionDetector"/> (and why, for the statistics one).</summary>
+    public string DescribeConditionDetector() => ConditionDetectors.Describe(ConditionDetector, Prompted?.Model.Manifest);
+
+    public void Dispose()
+    {
+        (_conditionDetector as IDisposable)?.Dispose();
+        Engine.Dispose();
+    }
 }
 
 /// <summary>

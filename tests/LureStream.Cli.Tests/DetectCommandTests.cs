@@ -57,4 +57,48 @@ public sealed class DetectCommandTests
         File.WriteAllText(notes, "nope");
         Cli.AssertOneLineError(await Cli.RunAsync("detect", "--vis", notes), "x.png' is not an image");
     }
+
+    [Fact]
+    public async Task Detect_names_the_detector_it_used()
+    {
+        string ir = Path.Combine(_data.Degraded, "ir", "frame_00001.png"), vis = Path.Combine(_data.Degraded, "vis", "frame_00001.png");
+        string bundle = Repository.Path("models", "lure-lite");
+
+        var text = await Cli.RunAsync("detect", "--ir", ir, "--vis", vis, "--model", bundle);
+        _log.WriteLine(text.ToString());
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains("condition detector: learned prior", text.StdOut);
+        Assert.Contains("probabilities", text.StdOut);
+
+        var learned = await Cli.RunAsync("detect", "--ir", ir, "--vis", vis, "--model", bundle, "--json");
+        using (var doc = JsonDocument.Parse(learned.StdOut))
+        {
+            Assert.Equal("learned-prior", doc.RootElement.GetProperty("detector").GetProperty("kind").GetString());
+            var p = doc.RootElement.GetProperty("visible").GetProperty("probabilities");
+            Assert.Equal(4, p.EnumerateObject().Count());
+        }
+
+        var statistics = await Cli.RunAsync("detect", "--ir", ir, "--vis", vis, "--model", bundle, "--json", "--detector", "statistics");
+        using (var doc = JsonDocument.Parse(statistics.StdOut))
+        {
+            Assert.Equal("statistics", doc.RootElement.GetProperty("detector").GetProperty("kind").GetString());
+            Assert.False(doc.RootElement.GetProperty("visible").TryGetProperty("probabilities", out _));
+        }
+
+        // A bundle without condition_prior: the statistics detector, and the output says why.
+        string plain = _data.NewDir("bundle-without-prior");
+        string rt = Repository.Path("models", "train", "checkpoints", "lure-rt-wip");
+        foreach (string f in new[] { "text_encoder.onnx", "coefficients.onnx", "vocab.txt" })
+        {
+            File.CreateSymbolicLink(Path.Combine(plain, f), Path.Combine(rt, f));
+        }
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(rt, "manifest.json")))!.AsObject();
+        manifest.Remove("condition_prior");
+        File.WriteAllText(Path.Combine(plain, "manifest.json"), manifest.ToJsonString());
+        var fallback = await Cli.RunAsync("detect", "--ir", ir, "--vis", vis, "--model", plain);
+        _log.WriteLine(fallback.ToString());
+        Assert.Equal(0, fallback.ExitCode);
+        Assert.Contains("condition detector: statistics", fallback.StdOut);
+        Assert.Contains("has no condition_prior", fallback.StdOut);
+    }
 }

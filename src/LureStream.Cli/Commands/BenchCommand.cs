@@ -4,7 +4,9 @@ using LureStream.Benchmarks;
 using LureStream.Core;
 using LureStream.Core.Frames;
 using LureStream.Core.Options;
+using LureStream.Engines.Conditions;
 using LureStream.Engines.Lure;
+using LureStream.Prompts.Conditions;
 using LureStream.Evaluation.Conditions;
 
 namespace LureStream.Cli.Commands;
@@ -12,7 +14,7 @@ namespace LureStream.Cli.Commands;
 /// <summary>
 /// <c>lurestream bench</c>: throughput and latency measured as ratios inside one run — the pipeline against capture
 /// alone and against the bare engine; <c>bench ort</c> LureStream's inference path against the bare <c>InferenceSession.Run</c>;
-/// <c>bench prompts</c> cached prompt lookups against recomputing; <c>bench detector</c> the detector's confusion matrix;
+/// <c>bench prompts</c> cached prompt lookups against recomputing; <c>bench detector</c> both condition detectors' confusion matrices and cost;
 /// <c>bench pixels</c> our per-frame pixel work against OpenCV's.
 /// </summary>
 public static class BenchCommand
@@ -88,15 +90,62 @@ public static class BenchCommand
         command.Subcommands.Add(prompts);
 
         var perClass = new Option<int>("--frames-per-class") { Description = "Held-out synthetic frames per condition.", DefaultValueFactory = _ => 40 };
-        var detector = new Command("detector", "Accuracy and confusion matrix of the condition detector on held-out synthetic degraded frames.")
+        var folders = new Option<string?>("--folders")
         {
-            perClass,
+            HelpName = "DIR",
+            Description = "Labelled image folders DIR/<set>/<visible|infrared>/<condition>/*.png (models/train/prior.py eval --write-eval) instead of synthetic scenes.",
         };
-        CliContext.SetHandler(detector, (p, _) =>
+        var detectorModel = new Option<string?>("--model") { HelpName = "DIR", Description = "Bundle whose learned prior is measured next to the statistics detector (default: models/lure-lite)." };
+        var detector = new Command("detector", "Confusion matrices of the statistics detector and the bundle's learned prior: on held-out synthetic scenes, or on labelled folders (false-alarm rate on clean frames); time per detection.")
         {
-            var matrix = ConditionEvaluation.Run(Math.Max(1, p.GetValue(perClass)), seed: 1000);
-            Console.WriteLine(matrix.ToMarkdown());
-            Console.WriteLine($"accuracy {matrix.Accuracy:P1} over {matrix.Total} frames");
+            perClass, folders, detectorModel,
+        };
+        CliContext.SetHandler(detector, (p, ct) =>
+        {
+            string? dir = p.GetValue(detectorModel) is { } d ? LureStreamPaths.Resolve(d) : LureStreamPaths.DefaultModelDirectory;
+            LureManifest? manifest = dir is null ? null : LureManifest.Load(dir);
+            var detectors = new List<IConditionDetector> { new ConditionDetector() };
+            if (manifest?.ConditionPrior is not null)
+            {
+                detectors.Add(ConditionDetectors.For(manifest));
+            }
+            try
+            {
+                foreach (var det in detectors)
+                {
+                    Console.WriteLine($"## {det.Kind}: {det.Description}");
+                    Console.WriteLine();
+                    if (p.GetValue(folders) is { } root)
+                    {
+                        foreach (var r in FolderConditionEvaluation.Run(LureStreamPaths.Resolve(root), det, ct))
+                        {
+                            string fa = r.FalseAlarmRate is { } rate ? $", false alarms on clean frames {rate:P1}" : "";
+                            Console.WriteLine($"### {r.Set}, {r.Modality.ToString().ToLowerInvariant()} ({r.Matrix.Total} frames{fa})");
+                            Console.WriteLine();
+                            Console.WriteLine(r.Matrix.ToMarkdown());
+                        }
+                    }
+                    else
+                    {
+                        var matrix = ConditionEvaluation.Run(Math.Max(1, p.GetValue(perClass)), seed: 1000, 640, 512, det);
+                        Console.WriteLine(matrix.ToMarkdown());
+                        Console.WriteLine($"accuracy {matrix.Accuracy:P1} over {matrix.Total} frames");
+                        Console.WriteLine();
+                    }
+                    foreach (var cost in DetectorTiming.Measure(det))
+                    {
+                        Console.WriteLine($"{cost.Modality.ToString().ToLowerInvariant()} 640x512: {cost.MicrosecondsPerCall:0} us per detection, {cost.BytesPerCall:0} managed bytes per call");
+                    }
+                    Console.WriteLine();
+                }
+            }
+            finally
+            {
+                foreach (var det in detectors)
+                {
+                    (det as IDisposable)?.Dispose();
+                }
+            }
             return 0;
         });
         command.Subcommands.Add(detector);

@@ -7,6 +7,7 @@ using LureStream.Core.Frames;
 using LureStream.Media.Stills;
 using LureStream.Core.Fusion;
 using LureStream.Prompts.Conditions;
+using LureStream.Engines.Conditions;
 using LureStream.Engines.Lure;
 using Serilog;
 
@@ -14,8 +15,10 @@ namespace LureStream.Cli.Commands;
 
 /// <summary>
 /// <c>lurestream detect</c>: the degradation condition the detector sees in an IR/VIS pair, the prompt it maps to, and
-/// the statistics behind the decision. The pair is analysed exactly as <c>fuse --auto</c> would see it: at the visible
-/// image's native size (or <c>--size</c>), the infrared image resampled to it.
+/// what the decision rests on (the learned prior's probabilities when the bundle has one, and the image statistics
+/// either way). The pair is analysed exactly as <c>fuse --auto</c> would see it: at the visible image's native size (or
+/// <c>--size</c>), the infrared image resampled to it, by the detector <c>fuse --auto</c> would use: the bundle's
+/// learned prior when it has one, else the statistics detector (<c>--detector statistics</c> forces that one).
 /// </summary>
 public static class DetectCommand
 {
@@ -26,17 +29,28 @@ public static class DetectCommand
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var model = new Option<string?>("--model") { HelpName = "DIR", Description = "LURE bundle whose prompts the conditions map to (default: models/lure-lite when present)." };
         var size = new Option<string?>("--size") { HelpName = "WxH", Description = "Analyse at WxH instead of the visible image's native size (as fuse --size)." };
+        var detectorKind = new Option<string>("--detector")
+        {
+            HelpName = "auto|statistics",
+            Description = "auto: the bundle's learned prior when it has one, else the statistics detector; statistics: always the statistics detector.",
+            DefaultValueFactory = _ => "auto",
+        };
+        detectorKind.AcceptOnlyFromAmong("auto", "statistics");
         var command = new Command("detect", "Detect each modality's degradation (low light, haze, over-exposure, low contrast, low resolution) and show the prompt it selects.")
         {
-            ir, vis, json, model, size,
+            ir, vis, json, model, size, detectorKind,
         };
-        CliContext.SetHandler(command, (p, ct) => Run(p.GetValue(ir), p.GetValue(vis), p.GetValue(json), p.GetValue(model), p.GetValue(size), ct));
+        CliContext.SetHandler(command, (p, ct) => Run(p.GetValue(ir), p.GetValue(vis), p.GetValue(json), p.GetValue(model), p.GetValue(size), ct,
+            p.GetValue(detectorKind) == "statistics"));
         return command;
     }
 
-    internal sealed record Side(Modality Modality, string Path, ImageHeader Native, ConditionEstimate Estimate, string? Prompt);
+    /// <summary>One analysed image: the decision, the learned prior's class probabilities (null for the statistics detector) and the statistics.</summary>
+    internal sealed record Side(Modality Modality, string Path, ImageHeader Native, ConditionEstimate Estimate, string? Prompt,
+        IReadOnlyList<(DegradationCondition Condition, float Probability)>? Probabilities, ImageStatistics Statistics);
 
-    internal static int Run(string? irPath, string? visPath, bool json, string? modelDir, string? sizeText, CancellationToken ct)
+    internal static int Run(string? irPath, string? visPath, bool json, string? modelDir, string? sizeText, CancellationToken ct,
+        bool statisticsOnly = false)
     {
         if (irPath is null && visPath is null)
         {
@@ -49,7 +63,9 @@ public static class DetectCommand
             : (irHeader!.Value.Width, irHeader.Value.Height);
         LureManifest? manifest = LoadManifest(modelDir);
 
-        var detector = new ConditionDetector();
+        IConditionDetector detector = statisticsOnly ? new ConditionDetector() : ConditionDetectors.For(manifest);
+        using var owned = detector as IDisposable;
+        var statistics = new ConditionDetector();
         var sides = new List<Side>(2);
         if (irPath is not null)
         {
@@ -59,16 +75,35 @@ public static class DetectCommand
             }
             using Frame frame = ImageFiles.Load(irPath, Modality.Infrared, PixelFormat.Gray8, w, h, ct);
             var e = detector.Detect(frame, Modality.Infrared);
-            sides.Add(new Side(Modality.Infrared, irPath, irHeader.Value, e, manifest?.PromptFor(e.Condition)));
+            sides.Add(new Side(Modality.Infrared, irPath, irHeader.Value, e, manifest?.PromptFor(e.Condition),
+                Probabilities(detector, Modality.Infrared), statistics.Detect(frame, Modality.Infrared).Statistics));
         }
         if (visPath is not null)
         {
             using Frame frame = ImageFiles.Load(visPath, Modality.Visible, PixelFormat.Rgb24, w, h, ct);
             var e = detector.Detect(frame, Modality.Visible);
-            sides.Add(new Side(Modality.Visible, visPath, visHeader!.Value, e, manifest?.PromptFor(e.Condition)));
+            sides.Add(new Side(Modality.Visible, visPath, visHeader!.Value, e, manifest?.PromptFor(e.Condition),
+                Probabilities(detector, Modality.Visible), statistics.Detect(frame, Modality.Visible).Statistics));
         }
-        Console.Write(json ? Json(sides, w, h, manifest, detector.Thresholds) : Text(sides, w, h, manifest));
+        string described = statisticsOnly ? $"condition detector: {detector.Description}; --detector statistics" : ConditionDetectors.Describe(detector, manifest);
+        Console.Write(json ? Json(sides, w, h, manifest, detector, statistics.Thresholds) : Text(sides, w, h, manifest, described));
         return 0;
+    }
+
+    private static IReadOnlyList<(DegradationCondition, float)>? Probabilities(IConditionDetector detector, Modality modality)
+    {
+        if (detector is not LearnedConditionDetector learned)
+        {
+            return null;
+        }
+        var classes = learned.Spec.ClassesOf(modality);
+        var p = learned.LastProbabilities(modality);
+        var list = new List<(DegradationCondition, float)>(classes.Length);
+        for (int i = 0; i < classes.Length; i++)
+        {
+            list.Add((classes[i], p[i]));
+        }
+        return list;
     }
 
     private static LureManifest? LoadManifest(string? modelDir)
@@ -120,17 +155,24 @@ public static class DetectCommand
         ];
     }
 
-    private static string Text(List<Side> sides, int w, int h, LureManifest? manifest)
+    private static string Text(List<Side> sides, int w, int h, LureManifest? manifest, string detector)
     {
+        var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
+        sb.AppendLine(detector);
         foreach (Side s in sides)
         {
             string label = s.Modality == Modality.Infrared ? "infrared" : "visible";
-            sb.AppendLine($"{label}: {s.Estimate.Condition.Key()}  ({s.Path}, {s.Native.Width}x{s.Native.Height}, analysed at {w}x{h})");
+            string severity = s.Estimate.Severity is { } sev && s.Estimate.Condition != DegradationCondition.None ? $", severity {sev.ToString("F2", c)}" : "";
+            sb.AppendLine($"{label}: {s.Estimate.Condition.Key()}{severity}  ({s.Path}, {s.Native.Width}x{s.Native.Height}, analysed at {w}x{h})");
             sb.AppendLine(s.Prompt is null
                 ? "  prompt: (no model bundle; the condition selects the bundle's default prompt for it)"
                 : $"  prompt: \"{s.Prompt}\" ({manifest!.Name})");
-            foreach (var (name, value) in KeyStatistics(s.Modality, s.Estimate.Statistics))
+            if (s.Probabilities is { } probabilities)
+            {
+                sb.AppendLine("  probabilities      " + string.Join("  ", probabilities.Select(p => $"{p.Condition.Key()} {p.Probability.ToString("F3", c)}")));
+            }
+            foreach (var (name, value) in KeyStatistics(s.Modality, s.Statistics))
             {
                 sb.AppendLine($"  {name,-19} {value,11}");
             }
@@ -139,7 +181,7 @@ public static class DetectCommand
         return sb.ToString();
     }
 
-    private static string Json(List<Side> sides, int w, int h, LureManifest? manifest, ConditionThresholds t)
+    private static string Json(List<Side> sides, int w, int h, LureManifest? manifest, IConditionDetector detector, ConditionThresholds t)
     {
         using var buffer = new MemoryStream();
         using (var jw = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -147,6 +189,15 @@ public static class DetectCommand
             jw.WriteStartObject();
             jw.WriteNumber("width", w);
             jw.WriteNumber("height", h);
+            jw.WriteStartObject("detector");
+            jw.WriteString("kind", detector.Kind);
+            jw.WriteString("description", detector.Description);
+            if (detector is LearnedConditionDetector learned)
+            {
+                jw.WriteString("prior", learned.Spec.Path);
+                jw.WriteNumber("min_probability", Round(learned.Spec.Decision.MinProbability));
+            }
+            jw.WriteEndObject();
             if (manifest is null)
             {
                 jw.WriteNull("model");
@@ -170,7 +221,17 @@ public static class DetectCommand
                 {
                     jw.WriteString("prompt", s.Prompt);
                 }
-                var st = s.Estimate.Statistics;
+                if (s.Probabilities is { } probabilities)
+                {
+                    jw.WriteStartObject("probabilities");
+                    foreach (var (condition, probability) in probabilities)
+                    {
+                        jw.WriteNumber(condition.Key(), Round(probability));
+                    }
+                    jw.WriteEndObject();
+                    jw.WriteNumber("severity", Round(s.Estimate.Severity ?? 0));
+                }
+                var st = s.Statistics;
                 jw.WriteStartObject("statistics");
                 jw.WriteNumber("mean", Round(st.Mean));
                 jw.WriteNumber("p1", Round(st.P1));

@@ -6,6 +6,7 @@ using LureStream.Media.Stills;
 using LureStream.Core.Fusion;
 using LureStream.Core.Options;
 using LureStream.Engines;
+using LureStream.Prompts.Conditions;
 using LureStream.Pipeline.Stills;
 using Serilog;
 
@@ -127,7 +128,13 @@ public static class FuseCommand
         Console.WriteLine($"engine: {selection.Engine.Name} on {selection.Engine.Provider} ({Why(selection.Reason)})");
         Console.WriteLine(prompts.Describe());
 
-        using var fuser = new StillPairFuser(selection.Engine, prompts, size);
+        IConditionDetector? detector = null;
+        if (prompts.Auto && prompts.UsesPrompts)
+        {
+            detector = selection.ConditionDetector;
+            Console.WriteLine(selection.DescribeConditionDetector());
+        }
+        using var fuser = new StillPairFuser(selection.Engine, prompts, size, detector);
         return scan is null
             ? FuseOne(fuser, s, ct)
             : FuseFolder(fuser, scan, s.Output, ct);

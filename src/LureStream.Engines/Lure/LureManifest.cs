@@ -68,6 +68,9 @@ public sealed class LureManifest
         System.IO.Path.Combine(Directory, Tokenizer.Vocab),
         new PromptTokenizerOptions { Lowercase = Tokenizer.Lowercase, StripAccents = Tokenizer.StripAccents });
     public string? Reference { get; init; }
+
+    /// <summary>The learned degradation prior's description file (<c>condition_prior.json</c>), when the bundle has one.</summary>
+    public string? ConditionPrior { get; init; }
     public JsonElement? Metrics { get; init; }
     public JsonElement? Training { get; init; }
 

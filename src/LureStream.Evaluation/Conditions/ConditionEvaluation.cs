@@ -9,7 +9,7 @@ namespace LureStream.Evaluation.Conditions;
 public readonly record struct ConditionSample(Modality Modality, DegradationCondition Truth, DegradationCondition Predicted, float Strength, ImageStatistics Statistics);
 
 /// <summary>
-/// Measures <see cref="ConditionDetector"/> on synthetic degraded frames with known labels: random scenes of the
+/// Measures a condition detector (the statistics one by default) on synthetic degraded frames with known labels: random scenes of the
 /// held-out seed range, random times, degradation strengths uniform in [0.35, 1] and sensor noise σ uniform in
 /// [0.2 %, 1.5 %] of full scale. The thresholds were tuned on scene seeds 1–8 only; evaluation scenes use seeds from
 /// <see cref="HeldOutSeedBase"/> upwards, so the figure is not measured on the tuning data.
@@ -42,7 +42,7 @@ public static class ConditionEvaluation
     /// </summary>
     public static ConfusionMatrix Run(int framesPerClass, int seed) => Run(framesPerClass, seed, 640, 512);
 
-    public static ConfusionMatrix Run(int framesPerClass, int seed, int width, int height, ConditionDetector? detector = null,
+    public static ConfusionMatrix Run(int framesPerClass, int seed, int width, int height, IConditionDetector? detector = null,
         float minStrength = MinStrength, float maxStrength = MaxStrength)
     {
         var labels = new List<string>();
@@ -67,7 +67,7 @@ public static class ConditionEvaluation
     /// strengths uniform in [<paramref name="minStrength"/>, <paramref name="maxStrength"/>]. With
     /// <paramref name="heldOut"/> false the scenes are the tuning seeds (for threshold tuning only).
     /// </summary>
-    public static IEnumerable<ConditionSample> Samples(int framesPerClass, int seed, int width, int height, bool heldOut, ConditionDetector? detector = null,
+    public static IEnumerable<ConditionSample> Samples(int framesPerClass, int seed, int width, int height, bool heldOut, IConditionDetector? detector = null,
         float minStrength = MinStrength, float maxStrength = MaxStrength)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(framesPerClass);
@@ -83,8 +83,9 @@ public static class ConditionEvaluation
             int sceneSeed = heldOut ? HeldOutSeedBase + (int)((uint)seed % 100_000) * ScenesPerRun + i : 1 + i % TuningSeedCount;
             scenes[i] = new SyntheticScene(width, height, sceneSeed);
         }
-        var rgb = new byte[width * height * 3];
-        var gray = new byte[width * height];
+        using var rgbFrame = Frame.CreateUnpooled(width, height, PixelFormat.Rgb24);
+        using var grayFrame = Frame.CreateUnpooled(width, height, PixelFormat.Gray8);
+        byte[] rgb = rgbFrame.UnsafeBuffer, gray = grayFrame.UnsafeBuffer;
         var scratch = new float[SyntheticDegradations.LowResolutionScratchLength(width, height, 2)];
         foreach (var modality in new[] { Modality.Visible, Modality.Infrared })
         {
@@ -118,7 +119,7 @@ public static class ConditionEvaluation
                         SyntheticDegradations.Apply(truth, strength, buffer, width, height, channels, noiseSeed, scratch);
                         SyntheticDegradations.AddNoise(buffer, width, height, channels, sigma, noiseSeed ^ 0x5555);
                     }
-                    var estimate = ir ? detector.DetectInfrared(buffer, width, height) : detector.DetectVisible(buffer, width, height);
+                    var estimate = detector.Detect(ir ? grayFrame : rgbFrame, modality);
                     yield return new ConditionSample(modality, truth, estimate.Condition, strength, estimate.Statistics);
                 }
             }

@@ -22,6 +22,7 @@ public sealed class PromptController : IPromptSource
     private readonly ILogger _log = Log.ForContext("Stage", "prompt");
     private FusionPrompts _last = FusionPrompts.Clean;
     private FusionPrompts _detected = FusionPrompts.Clean;
+    private bool _detectorNamed;
 
     public PromptController(DetectorOptions options, EngineSelection engine)
     {
@@ -32,8 +33,15 @@ public sealed class PromptController : IPromptSource
     /// <summary>Applies detector settings (on start and on a config reload); operator overrides are kept.</summary>
     public void Reconfigure(DetectorOptions options)
     {
+        if (options.Enabled && !_detectorNamed)
+        {
+            // Which detector (the bundle's learned prior or the statistics one), once; loading it here also makes a
+            // broken prior fail at start, not on the first frame.
+            _log.Information("{Detector}", _engine.DescribeConditionDetector());
+            _detectorNamed = true;
+        }
         _tracker = options.Enabled
-            ? new ConditionTracker(new ConditionDetector(), new ConditionTrackerOptions
+            ? new ConditionTracker(_engine.ConditionDetector, new ConditionTrackerOptions
             {
                 MinDwell = TimeSpan.FromSeconds(options.DwellSeconds),
                 DetectInterval = options.RateHz > 0 ? TimeSpan.FromSeconds(1 / options.RateHz) : TimeSpan.Zero,

@@ -21,18 +21,23 @@ public sealed class StillPairFuser : IDisposable
     private readonly IFusionEngine _engine;
     private readonly PromptPlan _prompts;
     private readonly (int Width, int Height)? _size;
-    private readonly ConditionDetector? _detector;
+    private readonly IConditionDetector? _detector;
     private readonly SortedDictionary<string, int> _usedIr = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, int> _usedVis = new(StringComparer.Ordinal);
     private Frame? _output;
 
-    public StillPairFuser(IFusionEngine engine, PromptPlan prompts, (int Width, int Height)? size)
+    /// <param name="detector">The condition detector for <see cref="PromptPlan.Auto"/> (the engine selection's, which is the
+    /// bundle's learned prior when it has one); null: the statistics detector.</param>
+    public StillPairFuser(IFusionEngine engine, PromptPlan prompts, (int Width, int Height)? size, IConditionDetector? detector = null)
     {
         _engine = engine;
         _prompts = prompts;
         _size = size;
-        _detector = prompts.Auto && prompts.UsesPrompts ? new ConditionDetector() : null;
+        _detector = prompts.Auto && prompts.UsesPrompts ? detector ?? new ConditionDetector() : null;
     }
+
+    /// <summary>The detector choosing prompts with <see cref="PromptPlan.Auto"/>, or null.</summary>
+    public IConditionDetector? Detector => _detector;
 
     public PromptPlan Prompts => _prompts;
 

@@ -3,10 +3,21 @@ using LureStream.Core.Fusion;
 
 namespace LureStream.Prompts.Conditions;
 
-/// <summary>What the detector decided for one frame, and why.</summary>
+/// <summary>
+/// What a detector decided for one frame, and why: the statistics detector fills <see cref="Statistics"/>, the learned
+/// prior <see cref="Probability"/> and <see cref="Severity"/> (its statistics are left empty: it does not compute them).
+/// </summary>
 public readonly record struct ConditionEstimate(DegradationCondition Condition, ImageStatistics Statistics)
 {
-    public override string ToString() => $"{Condition.Key()} ({Statistics})";
+    /// <summary>Learned prior: its probability for <see cref="Condition"/>.</summary>
+    public float? Probability { get; init; }
+
+    /// <summary>Learned prior: how strong the degradation looks, 0–1 (rough; for display).</summary>
+    public float? Severity { get; init; }
+
+    public override string ToString() => Probability is { } p
+        ? $"{Condition.Key()} (p {p:F2}, severity {Severity:F2})"
+        : $"{Condition.Key()} ({Statistics})";
 }
 
 /// <summary>
@@ -64,8 +75,14 @@ public sealed record ConditionThresholds
 /// <see cref="DegradationCondition.None"/>. Stateless and allocation-free; temporal smoothing is
 /// <see cref="ConditionTracker"/>'s job.
 /// </summary>
-public sealed class ConditionDetector
+public sealed class ConditionDetector : IConditionDetector
 {
+    public const string StatisticsKind = "statistics";
+
+    public string Kind => StatisticsKind;
+
+    public string Description => "statistics (thresholds on image statistics, tuned on synthetic scenes)";
+
     public ConditionDetector(ConditionThresholds? thresholds = null, int sampleStep = 4)
     {
         Thresholds = thresholds ?? ConditionThresholds.Default;

@@ -46,11 +46,11 @@ public readonly record struct ConditionTrackState(
 public sealed class ConditionTracker
 {
     private readonly Lock _lock = new();
-    private readonly ConditionDetector _detector;
+    private readonly IConditionDetector _detector;
     private Track _ir, _vis;
     private DetectionClock _irClock, _visClock;
 
-    public ConditionTracker(ConditionDetector? detector = null, ConditionTrackerOptions? options = null)
+    public ConditionTracker(IConditionDetector? detector = null, ConditionTrackerOptions? options = null)
     {
         _detector = detector ?? new ConditionDetector();
         Options = options ?? ConditionTrackerOptions.Default;
@@ -61,7 +61,7 @@ public sealed class ConditionTracker
     }
 
     public ConditionTrackerOptions Options { get; }
-    public ConditionDetector Detector => _detector;
+    public IConditionDetector Detector => _detector;
 
     /// <summary>The prompts for the most recent pair.</summary>
     public FusionPrompts Current
