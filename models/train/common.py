@@ -79,3 +79,14 @@ def save_png(arr, path):
     from PIL import Image
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     Image.fromarray(arr).save(path)
+
+
+def clear_reference(ref_dir, keep_prefix="condition_prior"):
+    """Empties a bundle's reference/ folder before an export rewrites it, keeping the files of the learned condition
+    prior (prior.py export writes those; they belong to another graph of the bundle)."""
+    if not os.path.isdir(ref_dir):
+        return
+    for name in os.listdir(ref_dir):
+        path = os.path.join(ref_dir, name)
+        if os.path.isfile(path) and not name.startswith(keep_prefix):
+            os.remove(path)

@@ -156,8 +156,7 @@ def make_reference(net, tok, out, model_module=M, decoder_images=False):
     """Reference tensors per graph. model_module provides EncoderGraph/FusionGraph (model.py, or model_v2.py whose
     decoder also reads the two source frames: decoder_images)."""
     ref_dir = os.path.join(out, "reference")
-    if os.path.isdir(ref_dir):
-        shutil.rmtree(ref_dir)
+    common.clear_reference(ref_dir)
     w = RefWriter(ref_dir)
     doc = {"description": "eager PyTorch reference tensors, raw little-endian, C order",
            "tolerance": {"float32_abs": 1e-3, "uint8_abs": 1,
@@ -333,6 +332,8 @@ def main():
         "export_checks": {"onnx_checker": "passed (full_check)", "ort_parity": ort},
         "metrics": {"note": "filled in by models/train/evaluate.py"},
     }
+    if "condition_prior" in old:
+        man["condition_prior"] = old["condition_prior"]  # the learned detector's files stay in the bundle folder
     with open(man_path, "w") as f:
         json.dump(man, f, indent=1, ensure_ascii=False)
     total = sum(os.path.getsize(os.path.join(dp, fn)) for dp, _, fns in os.walk(args.out) for fn in fns)

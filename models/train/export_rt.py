@@ -82,8 +82,7 @@ def fuse_u8(net, ir_u8, vis_u8, e_ir, e_vis):
 @torch.no_grad()
 def make_reference(net, tok, out):
     ref_dir = os.path.join(out, "reference")
-    if os.path.isdir(ref_dir):
-        shutil.rmtree(ref_dir)
+    common.clear_reference(ref_dir)
     w = E.RefWriter(ref_dir)
     ir3, vis = E.synthetic_pair(REF_H, REF_W)
     ir = np.ascontiguousarray(ir3[:, :, 0])
