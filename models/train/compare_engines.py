@@ -26,6 +26,8 @@ def main():
     ap.add_argument("--method", action="append", required=True, metavar="NAME=ENGINE[:BUNDLE]")
     ap.add_argument("--out", required=True)
     ap.add_argument("--lurestream", default=os.path.join(common.HERE, "..", "..", "lurestream"))
+    ap.add_argument("--datasets", default="", help="comma-separated subset of the eval folder's datasets")
+    ap.add_argument("--reuse", action="store_true", help="score existing OUT/NAME/<dataset>/ outputs instead of fusing again")
     args = ap.parse_args()
     cli = os.path.abspath(args.lurestream)
     methods = {}
@@ -36,13 +38,20 @@ def main():
             raise UserError(f"--method '{m}': expected NAME=lure|lure-rt|classical[:BUNDLE]")
         methods[name] = (engine, os.path.abspath(bundle) if bundle else None)
     datasets = sorted(os.listdir(os.path.join(args.eval, "ir")))
+    if args.datasets:
+        wanted = args.datasets.split(",")
+        unknown = sorted(set(wanted) - set(datasets))
+        if unknown:
+            raise UserError(f"--datasets: {', '.join(unknown)} not in {args.eval}/ir (has {', '.join(datasets)})")
+        datasets = [d for d in datasets if d in wanted]
     table, totals = {}, {}
     for ds in datasets:
         ir, vis = os.path.join(args.eval, "ir", ds), os.path.join(args.eval, "vis", ds)
         table[ds] = {}
         for name, (engine, bundle) in methods.items():
             out = os.path.join(args.out, name, ds)
-            MC.fuse(cli, engine, bundle, ir, vis, out)
+            if not (args.reuse and os.path.isdir(out) and len(os.listdir(out)) == len(os.listdir(ir))):
+                MC.fuse(cli, engine, bundle, ir, vis, out)
             table[ds][name] = MC.score(cli, ir, vis, out)
         table[ds]["average"] = MC.score(cli, ir, vis, os.path.join(args.eval, "average", ds))
         print(f"{ds}: {table[ds]['average'][0]} pairs", flush=True)
