@@ -180,7 +180,8 @@ def metrics(scores, y):
         conf[t, p] += 1
     per = {P.TASK_NAMES[i]: float(conf[i, i] / max(conf[i].sum(), 1)) for i in range(k)}
     return {"acc": float((pred == y).mean()), "acc_modality_aware": float(modality_aware_pred(scores, y)),
-            "per_task": per, "confusion": conf.tolist(), "n": int(len(y))}
+            "per_task": per, "confusion": conf.tolist(), "n": int(len(y)),
+            "pred": [P.TASK_NAMES[int(p)] for p in pred]}
 
 
 def time_ms(fn, texts, repeat=3):
@@ -196,10 +197,21 @@ def time_ms(fn, texts, repeat=3):
 
 
 # ----------------------------------------------------------------------------- report
+def wilson(p, n, z=1.96):
+    c = (p + z * z / (2 * n)) / (1 + z * z / n)
+    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return c - h, c + h
+
+
 def fmt_table(results, sets, key="acc"):
     lines = ["| method | " + " | ".join(sets) + " |", "| --- |" + " ---: |" * len(sets)]
     for name, r in results.items():
-        lines.append(f"| {name} | " + " | ".join(f"{100 * r[s][key]:.1f} %" for s in sets) + " |")
+        cells = []
+        for s in sets:
+            p, n = r[s][key], r[s]["n"]
+            lo, hi = wilson(p, n)
+            cells.append(f"{100 * p:.1f} %" + (f" ({100 * lo:.0f}–{100 * hi:.0f})" if key == "acc" else ""))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -305,6 +317,16 @@ def main():
     p_def = apply(x_def)[1]
     results["MiniLM + proj96 nearest default"] = {s: metrics(cosine_scores(apply(xs[s])[1], p_def), ys[s])
                                                   for s in sets}
+    # seed spread of the trained heads (the tables above are seed 0)
+    spread = {}
+    for label, dim in (("MiniLM + logreg 384->6", None), ("MiniLM + proj96 logits", 96)):
+        accs = {s: [] for s in sets}
+        for seed in range(5):
+            f, _, _ = train_head(x_train, y_train, proj_dim=dim, seed=seed)
+            for s in sets:
+                accs[s].append(metrics(f(xs[s])[0], ys[s])["acc"])
+        spread[label] = {s: {"min": min(v), "max": max(v), "mean": float(np.mean(v))} for s, v in accs.items()}
+    heads["seed_spread_0_4"] = spread
     report["heads"] = heads
 
     if a.parity:
@@ -327,7 +349,7 @@ def main():
         json.dump(report, f, indent=1)
 
     md = [f"corpus-test {len(corpus_test)} prompts, operator {len(operator)} prompts; heads trained on {len(train)} "
-          f"corpus-train prompts", "", "### Accuracy (6-way)", "", fmt_table(results, list(sets)), "",
+          f"corpus-train prompts", "", "### Accuracy (6-way; Wilson 95 % interval)", "", fmt_table(results, list(sets)), "",
           "### Accuracy, modality-aware", "", fmt_table(results, list(sets), "acc_modality_aware"), ""]
     for s in sets:
         md += [f"### Per-task accuracy (%), {s}", "", fmt_per_task(results, s), ""]
@@ -347,6 +369,14 @@ def main():
     md += ["", "heads: " + json.dumps(heads)]
     if "parity_with_csharp_package" in report:
         md += ["", "parity with the C# package: " + json.dumps(report["parity_with_csharp_package"])]
+    md += ["", "### Operator prompts: predictions (the task is the file's label)", "",
+           "| prompt | task | " + " | ".join(f"m{i}" for i in range(len(results))) + " |",
+           "| --- | --- |" + " --- |" * len(results)]
+    for i, (text_, t) in enumerate(operator):
+        cells = [SHORT[P.TASK_ID[r["operator"]["pred"][i]]] + ("" if P.TASK_ID[r["operator"]["pred"][i]] == t else " ✗")
+                 for r in results.values()]
+        md.append(f"| {text_} | {SHORT[t]} | " + " | ".join(cells) + " |")
+    md += [""] + [f"m{i} = {name}  " for i, name in enumerate(results)]
     text = "\n".join(md) + "\n"
     with open(os.path.join(a.out, "text_compare.md"), "w") as f:
         f.write(text)
