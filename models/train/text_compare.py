@@ -16,6 +16,9 @@ Methods (each gives a 6-way score per prompt; the prediction is its argmax)
   minilm logreg         384 -> 6 softmax regression trained on the corpus train split
   minilm proj96 logits  384 -> 96 linear projection (the fusion networks' text width) + 96 -> 6 head, trained on the
                         train split with cross-entropy; 'nearest' variant: cosine to the projected defaults
+  minilm proj96 distilled  384 -> 96 ridge regression onto the first checkpoint's own embeddings of the train split
+                        (so that checkpoint's fusion network and task head are reused unchanged); scored with that
+                        checkpoint's head ('logits') and by cosine to its default-prompt embeddings ('nearest')
 Every number is also given "modality-aware": a prompt typed into the visible field only competes among the visible
 tasks + pseudo, an infrared one among the infrared tasks + pseudo (a pseudo prompt is scored in both fields).
 
@@ -263,6 +266,7 @@ def main():
     results, costs = {}, {}
 
     # ours
+    distil = None  # the first checkpoint's embedding space, as the target of the distilled MiniLM projection
     for ck in a.ckpt:
         name = os.path.splitext(os.path.basename(ck))[0]
         enc = Ours(ck, a.vocab)
@@ -273,6 +277,10 @@ def main():
             y = [t for _, t in items]
             r_log[s] = metrics(l, y)
             r_near[s] = metrics(cosine_scores(e, d_emb), y)
+        if distil is None:
+            head = enc.text.head
+            distil = {"name": f"{name} (step {enc.step})", "train": enc.embed([t for t, _ in train])[0], "defaults": d_emb,
+                      "W": head.weight.detach().numpy().T, "b": head.bias.detach().numpy()}
         results[f"ours {name} (step {enc.step}) logits"] = r_log
         results[f"ours {name} (step {enc.step}) nearest default"] = r_near
         costs[f"ours {name} text encoder, PyTorch eager"] = dict(
@@ -327,6 +335,19 @@ def main():
                 accs[s].append(metrics(f(xs[s])[0], ys[s])["acc"])
         spread[label] = {s: {"min": min(v), "max": max(v), "mean": float(np.mean(v))} for s, v in accs.items()}
     heads["seed_spread_0_4"] = spread
+    # distilled projection: ridge regression MiniLM (384) -> our first checkpoint's 96-d embedding on the train split,
+    # so the fusion network (FiLM/TGA inputs) and our task head stay as they are
+    xb = np.concatenate([x_train, np.ones((len(x_train), 1))], 1)
+    lam = 1e-2
+    Wd = np.linalg.solve(xb.T @ xb + lam * np.eye(xb.shape[1]), xb.T @ distil["train"])
+
+    def to_ours(z):
+        return np.concatenate([z, np.ones((len(z), 1))], 1) @ Wd
+    dname = f"MiniLM + proj96 distilled into {distil['name']}"
+    results[dname + " logits"] = {s: metrics(to_ours(xs[s]) @ distil["W"] + distil["b"], ys[s]) for s in sets}
+    results[dname + " nearest default"] = {s: metrics(cosine_scores(to_ours(xs[s]), distil["defaults"]), ys[s])
+                                           for s in sets}
+    heads["distilled ridge 384->96"] = {"params": int(Wd.size), "lambda": lam, "target": distil["name"]}
     report["heads"] = heads
 
     if a.parity:
