@@ -245,6 +245,9 @@ def main():
     ap.add_argument("--operator", default=os.path.join(HERE, "fixtures", "operator_prompts.tsv"))
     ap.add_argument("--ort-lib", default=NUGET_ORT if os.path.isfile(NUGET_ORT) else ort_check.DEFAULT_LIB)
     ap.add_argument("--parity", default=None, help="prompt \\t embedding file from the C# package, to compare")
+    ap.add_argument("--save-distilled", default=None, help="write the distilled 384->96 projection, the target "
+                    "checkpoint's head and reference embeddings of the operator prompts to this .npz "
+                    "(input of tools/minilm_text_graph.py)")
     ap.add_argument("--out", default="out/text-compare")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
@@ -348,6 +351,11 @@ def main():
     results[dname + " nearest default"] = {s: metrics(cosine_scores(to_ours(xs[s]), distil["defaults"]), ys[s])
                                            for s in sets}
     heads["distilled ridge 384->96"] = {"params": int(Wd.size), "lambda": lam, "target": distil["name"]}
+    if a.save_distilled:  # for tools/minilm_text_graph.py: projection, the target's head, reference outputs
+        ops = [t for t, _ in operator]
+        np.savez(a.save_distilled, proj_w=Wd[:-1].astype(np.float32), proj_b=Wd[-1].astype(np.float32),
+                 head_w=distil["W"].astype(np.float32), head_b=distil["b"].astype(np.float32),
+                 ref_prompts=np.array(ops), ref_embedding=to_ours(xs["operator"]).astype(np.float32))
     report["heads"] = heads
 
     if a.parity:
