@@ -61,8 +61,8 @@ def build(model_path, heads, out):
         n("MatMul", ["embedding", "tc_head_w"], ["tc_logits"]),
         n("Add", ["tc_logits", "tc_head_b"], ["task_logits"]),
     ]
-    # ConstantOfShape must precede the embedding Gather that reads token_type_ids: put the new head nodes first
-    # (ONNX requires topological order; the pooling nodes depend on last_hidden_state, so they go last)
+    # ONNX wants topological order: Shape + ConstantOfShape first (the embedding Gather reads token_type_ids),
+    # the pooling / projection / head nodes last (they read last_hidden_state)
     nodes = list(g.node)
     del g.node[:]
     g.node.extend(new[:2] + nodes + new[2:])
