@@ -49,11 +49,29 @@ class Ort:
             raise RuntimeError(f"ORT: {msg.decode()}")
 
     def run(self, model_path, inputs, output_names):
+        """One-shot: open a session, run it once, release it."""
+        sess = self.open(model_path)
+        try:
+            return self.run_session(sess, inputs, output_names)
+        finally:
+            self.close(sess)
+
+    def open(self, model_path):
+        """A session kept open for repeated runs (timing, many inputs); release it with close()."""
         so = P()
         self._call(10, [C.POINTER(P)], C.byref(so))
         self._call(24, [P, C.c_int], so, self.threads)
         sess = P()
-        self._call(7, [P, C.c_char_p, P, C.POINTER(P)], self.env, model_path.encode(), so, C.byref(sess))
+        try:
+            self._call(7, [P, C.c_char_p, P, C.POINTER(P)], self.env, model_path.encode(), so, C.byref(sess))
+        finally:
+            self._fn(100, [P], None)(so)
+        return sess
+
+    def close(self, sess):
+        self._fn(95, [P], None)(sess)
+
+    def run_session(self, sess, inputs, output_names):
         keep, vals = [], []
         for name, arr in inputs.items():
             arr = np.ascontiguousarray(arr)
@@ -90,6 +108,4 @@ class Ort:
             self._fn(96, [P], None)(v)
         for v in vals:
             self._fn(96, [P], None)(v)
-        self._fn(95, [P], None)(sess)
-        self._fn(100, [P], None)(so)
         return res
