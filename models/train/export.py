@@ -141,6 +141,17 @@ def prompt_fields():
     }
 
 
+def write_manifest(out, man, old):
+    """Writes OUT/manifest.json, keeping the previous manifest's learned condition prior (prior.py export adds it; its
+    files stay in the bundle folder across re-exports), and prints the bundle's size."""
+    if "condition_prior" in old:
+        man["condition_prior"] = old["condition_prior"]
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(man, f, indent=1, ensure_ascii=False)
+    total = sum(os.path.getsize(os.path.join(dp, fn)) for dp, _, fns in os.walk(out) for fn in fns)
+    print(f"bundle written to {out} ({total / 1e6:.2f} MB)")
+
+
 def export_text_encoder(net, path):
     ids = torch.tensor([[2] + list(range(5, 15)) + [3]], dtype=torch.long)
     with warnings.catch_warnings():
@@ -332,12 +343,7 @@ def main():
         "export_checks": {"onnx_checker": "passed (full_check)", "ort_parity": ort},
         "metrics": {"note": "filled in by models/train/evaluate.py"},
     }
-    if "condition_prior" in old:
-        man["condition_prior"] = old["condition_prior"]  # the learned detector's files stay in the bundle folder
-    with open(man_path, "w") as f:
-        json.dump(man, f, indent=1, ensure_ascii=False)
-    total = sum(os.path.getsize(os.path.join(dp, fn)) for dp, _, fns in os.walk(args.out) for fn in fns)
-    print(f"bundle written to {args.out} ({total / 1e6:.2f} MB)")
+    write_manifest(args.out, man, old)
 
 
 if __name__ == "__main__":

@@ -180,18 +180,13 @@ def main():
         "architecture": {"config": ck["config"], **net.cfg},
         "training": {"data": "shared/data: seven datasets, split of models/train/data_v2.py",
                      "steps": ck.get("step"), "minutes": round(ck.get("elapsed", 0) / 60, 1),
-                     "command": "models/train/reproduce.sh rt (the commands and task weights of every stage are in "
-                                "models/train/README.md)",
+                     "command": "models/train/train_v2.py --config rt, then --config rt-detail (the commands and task "
+                                "weights of every stage are in models/train/README.md)",
                      "hardware": "2 shared CPU cores"},
         "export_checks": {"onnx_checker": "passed (full_check)", "ort_parity": ort},
         "metrics": old.get("metrics", {"note": "filled in by models/train/evaluate_v2.py --family rt"}),
     }
-    if "condition_prior" in old:
-        man["condition_prior"] = old["condition_prior"]  # the learned detector's files stay in the bundle folder
-    with open(man_path, "w") as f:
-        json.dump(man, f, indent=1, ensure_ascii=False)
-    total = sum(os.path.getsize(os.path.join(dp, fn)) for dp, _, fns in os.walk(out) for fn in fns)
-    print(f"bundle written to {out} ({total / 1e6:.2f} MB)")
+    E.write_manifest(out, man, old)
 
 
 if __name__ == "__main__":

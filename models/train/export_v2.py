@@ -129,12 +129,7 @@ def main():
         "export_checks": {"onnx_checker": "passed (full_check)", "ort_parity": ort},
         "metrics": old.get("metrics", {"note": "filled in by models/train/model_card.py"}),
     }
-    if "condition_prior" in old:
-        man["condition_prior"] = old["condition_prior"]  # the learned detector's files stay in the bundle folder
-    with open(man_path, "w") as f:
-        json.dump(man, f, indent=1, ensure_ascii=False)
-    total = sum(os.path.getsize(os.path.join(dp, fn)) for dp, _, fns in os.walk(out) for fn in fns)
-    print(f"bundle written to {out} ({total / 1e6:.2f} MB)")
+    E.write_manifest(out, man, old)
 
 
 if __name__ == "__main__":
