@@ -12,45 +12,27 @@ namespace LureStream.Cli.Tests;
 /// </summary>
 public class DemoCommandTests
 {
+    // Long enough that a fresh machine (GStreamer building its registry, JIT) still has the stream up for a while.
+    private const int Seconds = 20;
+
     [Fact]
-    public async Task Demo_writes_a_playable_mkv_and_serves_rtsp_while_running()
+    public void Demo_writes_a_playable_mkv_and_serves_rtsp_while_running()
     {
         string outDir = Directory.CreateTempSubdirectory("demo").FullName;
         int rtspPort = Ports.FreeLoopbackPort();
         int httpPort = Ports.FreeLoopbackPort();
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        using var demo = Cli.StartProcess(["demo", "--seconds", "15", "--out", outDir, "--engine", "classical",
+        using var demo = Cli.StartProcess(["demo", "--seconds", Seconds.ToString(), "--out", outDir, "--engine", "classical",
                 "--rtsp-port", rtspPort.ToString(), "--control-url", $"http://127.0.0.1:{httpPort}"],
             onStdoutLine: line => stdout.AppendLine(line), onStderrLine: line => stderr.AppendLine(line));
 
-        // Read the stream while the demo runs (retry until the server is up).
-        string url = $"rtsp://127.0.0.1:{rtspPort}/fused";
-        ProcessResult? probe = null;
-        for (int i = 0; i < 20 && !demo.HasExited; i++)
-        {
-            try
-            {
-                probe = Tools.Run("ffprobe", ["-v", "error", "-timeout", "15000000", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name,width,height", "-of", "json", url],
-                    TimeSpan.FromSeconds(30));
-            }
-            catch (TimeoutException)
-            {
-                continue;
-            }
-            if (probe.ExitCode == 0)
-            {
-                break;
-            }
-            await Task.Delay(500);
-        }
-        Assert.True(probe is { ExitCode: 0 }, "ffprobe could not read the demo's RTSP stream: " + probe);
-        var stream = JsonDocument.Parse(probe!.StdOut).RootElement.GetProperty("streams")[0];
-        Assert.Equal("h264", stream.GetProperty("codec_name").GetString());
-        Assert.Equal(640, stream.GetProperty("width").GetInt32());
-
         try
         {
+            // Read the stream while the demo runs (retried until the server is up and a probe sees a frame).
+            var (codec, streamWidth, _) = Tools.ProbeRtsp($"rtsp://127.0.0.1:{rtspPort}/fused", TimeSpan.FromSeconds(60), () => !demo.HasExited);
+            Assert.Equal("h264", codec);
+            Assert.Equal(640, streamWidth);
             Assert.True(demo.WaitForExit(90_000), "demo did not finish");
         }
         finally
@@ -63,7 +45,7 @@ public class DemoCommandTests
         var published = Regex.Match(text, @"published (\d+)");
         Assert.True(published.Success, text);
         int frames = int.Parse(published.Groups[1].Value);
-        Assert.InRange(frames, 3, 400); // live mode: a loaded machine fuses fewer frames, never none
+        Assert.InRange(frames, 3, Seconds * 25 + 25); // live 25 fps cameras: a loaded machine fuses fewer frames, never none
 
         string mkv = Path.Combine(outDir, "fused.mkv");
         var (count, width, height, _) = Tools.ProbeVideo(mkv);

@@ -62,16 +62,10 @@ public sealed class RtspServerTests : GstTest
         Assert.NotEqual(0, server.Port);
         using (var feeder = new Feeder(server, PixelFormat.Rgb24))
         {
-            var probe = Tools.Run("ffprobe", ["-rtsp_transport", "tcp", "-v", "error", "-show_entries", "stream=codec_name,width,height", "-of", "json", server.Url],
-                TimeSpan.FromSeconds(30));
-            Assert.True(probe.ExitCode == 0, probe.StdErr);
-            using (var doc = JsonDocument.Parse(probe.StdOut))
-            {
-                JsonElement s = doc.RootElement.GetProperty("streams")[0];
-                Assert.Equal("h264", s.GetProperty("codec_name").GetString());
-                Assert.Equal(W, s.GetProperty("width").GetInt32());
-                Assert.Equal(H, s.GetProperty("height").GetInt32());
-            }
+            var (codec, width, height) = Tools.ProbeRtsp(server.Url, TimeSpan.FromSeconds(60));
+            Assert.Equal("h264", codec);
+            Assert.Equal(W, width);
+            Assert.Equal(H, height);
 
             var clients = Enumerable.Range(0, 2).Select(_ => Task.Run(() => Tools.Run("ffmpeg",
                 ["-nostdin", "-rtsp_transport", "tcp", "-i", server.Url, "-frames:v", "10", "-f", "null", "-"], TimeSpan.FromSeconds(40)))).ToArray();

@@ -45,11 +45,9 @@ public class ControlApiTests
             {
                 Assert.Equal(HttpStatusCode.OK, put.StatusCode);
             }
-            var probe = Tools.Run("ffprobe", ["-v", "error", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name,width,height", "-of", "json", url], TimeSpan.FromSeconds(60));
-            Assert.True(probe.ExitCode == 0, probe.StdErr);
-            var stream = JsonDocument.Parse(probe.StdOut).RootElement.GetProperty("streams")[0];
-            Assert.Equal("h264", stream.GetProperty("codec_name").GetString());
-            Assert.Equal(160, stream.GetProperty("width").GetInt32());
+            var (codec, width, _) = Tools.ProbeRtsp(url, TimeSpan.FromSeconds(60));
+            Assert.Equal("h264", codec);
+            Assert.Equal(160, width);
             foreach (var v in viewers)
             {
                 var r = await v;

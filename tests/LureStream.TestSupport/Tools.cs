@@ -127,6 +127,48 @@ public static class Tools
             s.GetProperty("height").GetInt32(), s.GetProperty("codec_name").GetString()!);
     }
 
+    /// <summary>
+    /// ffprobe's view (over TCP) of an RTSP stream's video: codec and size. Retries until ffprobe reports a size,
+    /// because a probe can legitimately come back without one — the server is not listening yet, or the stream ended
+    /// (a timed demo finishing) before a frame carrying the SPS arrived. Stops retrying when
+    /// <paramref name="budget"/> is spent or <paramref name="serverAlive"/> turns false, and then fails with the
+    /// last probe's output.
+    /// </summary>
+    public static (string Codec, int Width, int Height) ProbeRtsp(string url, TimeSpan budget, Func<bool>? serverAlive = null)
+    {
+        var clock = Stopwatch.StartNew();
+        string last = "no probe ran";
+        int attempts = 0;
+        while (clock.Elapsed < budget && (serverAlive?.Invoke() ?? true))
+        {
+            attempts++;
+            TimeSpan left = budget - clock.Elapsed;
+            TimeSpan bound = left < TimeSpan.FromSeconds(30) ? left : TimeSpan.FromSeconds(30);
+            try
+            {
+                ProcessResult r = Run("ffprobe", ["-v", "error", "-timeout", "15000000", "-rtsp_transport", "tcp",
+                    "-show_entries", "stream=codec_name,width,height", "-of", "json", url], bound);
+                last = r.ToString();
+                if (r.ExitCode == 0)
+                {
+                    using var doc = JsonDocument.Parse(r.StdOut);
+                    JsonElement streams = doc.RootElement.GetProperty("streams");
+                    if (streams.GetArrayLength() > 0 && streams[0].TryGetProperty("width", out JsonElement w) && w.GetInt32() > 0)
+                    {
+                        return (streams[0].GetProperty("codec_name").GetString()!, w.GetInt32(), streams[0].GetProperty("height").GetInt32());
+                    }
+                }
+            }
+            catch (TimeoutException e)
+            {
+                last = e.Message;
+            }
+            Thread.Sleep(500);
+        }
+        Assert.Fail($"ffprobe read no video size from {url} in {attempts} attempts over {clock.Elapsed.TotalSeconds:F0} s; last probe: {last}");
+        return default;
+    }
+
     /// <summary>Width and height of an image as ffprobe (an independent decoder) reads it.</summary>
     public static (int Width, int Height) FfprobeSize(string path)
     {
