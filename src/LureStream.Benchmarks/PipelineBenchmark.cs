@@ -31,7 +31,8 @@ public sealed record PipelineBenchmarkResult(
     double SteadyMeanAllocatedBytesPerFrame,
     double? BareNetworkMeanMs = null,
     double ReplayPipelineFps = 0,
-    double ReplayNoDetectorFps = 0)
+    double ReplayNoDetectorFps = 0,
+    int NetworkRefreshEvery = 1)
 {
     /// <summary>
     /// The pipeline fed with already-decoded frames, relative to the bare engine: what sync, detection, channels and
@@ -50,7 +51,8 @@ public sealed record PipelineBenchmarkResult(
 
     public IEnumerable<string> ToMarkdown()
     {
-        yield return $"| {Engine} ({Provider}) at {Width}x{Height}, {Frames} frames | value |";
+        string refresh = NetworkRefreshEvery > 1 ? $", network every {NetworkRefreshEvery} frames" : "";
+        yield return $"| {Engine} ({Provider}) at {Width}x{Height}, {Frames} frames{refresh} | value |";
         yield return "| --- | --- |";
         yield return $"| synthetic capture alone (IR+VIS pairs/s) | {CaptureFps:F1} |";
         yield return $"| bare engine (Fuse calls/s) | {BareEngineFps:F1} ({BareEngineMeanMs:F2} ms each) |";
@@ -167,6 +169,7 @@ public static class PipelineBenchmark
             engine.Engine.Name, engine.Engine.Provider, w, h, frames,
             captureFps, bareRuns / bareSeconds, bareSeconds * 1000 / bareRuns,
             summary.Fps, summary.P50LatencyMs, summary.P95LatencyMs, summary.MeanFuseMs,
-            pipelineAlloc, bareAlloc, runAlloc, steadyMean, rt is null ? null : networkMs / bareRuns, replaySummary.Fps, bareReplaySummary.Fps);
+            pipelineAlloc, bareAlloc, runAlloc, steadyMean, rt is null ? null : networkMs / bareRuns, replaySummary.Fps, bareReplaySummary.Fps,
+            rt?.RefreshEvery ?? 1);
     }
 }

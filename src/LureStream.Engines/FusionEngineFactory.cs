@@ -163,7 +163,7 @@ public static class FusionEngineFactory
 
     /// <summary>The engine of the bundle's family (LURE or lure-rt), with every condition's prompt embedded up front.</summary>
     public static IPromptedEngine CreatePromptedEngine(string modelDir, IReadOnlyList<ProviderOptions>? providers = null, int threads = 0,
-        OrtBindingStyle binding = OrtBindingStyle.Auto, int rtInputScale = 0)
+        OrtBindingStyle binding = OrtBindingStyle.Auto, int rtInputScale = 0, int rtRefreshEvery = 1)
     {
         var model = LureModel.Load(modelDir, providers, threads);
         try
@@ -174,7 +174,7 @@ public static class FusionEngineFactory
             // Every prompt the detector can choose is embedded now, so switching costs a lookup, never an encoder run.
             cache.Preload(manifest.DefaultPrompts());
             return model.Manifest.IsRealTime
-                ? new LureRtEngine(model, cache, binding: binding, inputScale: rtInputScale)
+                ? new LureRtEngine(model, cache, binding: binding, inputScale: rtInputScale, refreshEvery: rtRefreshEvery)
                 : new LureFusionEngine(model, cache, binding: binding);
         }
         catch
@@ -186,7 +186,7 @@ public static class FusionEngineFactory
 
     private static IPromptedEngine CreatePromptedEngine(string modelDir, FusionOptions options, string family)
     {
-        var engine = CreatePromptedEngine(modelDir, options.Providers, options.Threads, ParseBinding(options.Binding), options.RtInputScale);
+        var engine = CreatePromptedEngine(modelDir, options.Providers, options.Threads, ParseBinding(options.Binding), options.RtInputScale, options.RtRefreshEvery);
         if (engine.Model.Manifest.Family == family)
         {
             return engine;

@@ -21,6 +21,7 @@ public class OptionsTests
         Assert.Equal("auto", o.Fusion.Engine);
         Assert.Equal("auto", o.Sources.Mode);
         Assert.Equal("auto", o.Fusion.Binding);
+        Assert.Equal(1, o.Fusion.RtRefreshEvery);
     }
 
     [Fact]
@@ -34,9 +35,12 @@ public class OptionsTests
               - type: rtsp
                 port: 9554
                 mount: /x
+            fusion:
+              rt_refresh_every: 2
             """);
         Assert.Equal(12.5, o.Sync.ToleranceMs);
         Assert.Equal(9554, o.Sinks[0].Port);
+        Assert.Equal(2, o.Fusion.RtRefreshEvery);
     }
 
     [Fact]
@@ -57,6 +61,7 @@ public class OptionsTests
     [InlineData("detector:\n  visible: foggy\n", "detector.visible")]
     [InlineData("fusion:\n  providers:\n    - name: opencl\n", "fusion.providers[0].name")]
     [InlineData("fusion:\n  binding: bind-once\n", "fusion.binding")]
+    [InlineData("fusion:\n  rt_refresh_every: 0\n", "fusion.rt_refresh_every")]
     [InlineData("fusion:\n  providers:\n    - name: tensorrt\n      profile: { min: 640x512, opt: 320x256, max: 1280x1024 }\n", "fusion.providers[0].profile")]
     [InlineData("fusion:\n  providers:\n    - name: tensorrt\n      profile: { opt: 640 }\n", "fusion.providers[0].profile.opt")]
     [InlineData("fusion:\n  providers:\n    - name: tensorrt\n      builder_optimization_level: 7\n", "fusion.providers[0].builder_optimization_level")]

@@ -6,6 +6,7 @@ using LureStream.Core.Frames;
 using LureStream.Core.Options;
 using LureStream.Engines.Conditions;
 using LureStream.Engines.Lure;
+using LureStream.Engines.LureRt;
 using LureStream.Prompts.Conditions;
 using LureStream.Evaluation.Conditions;
 
@@ -28,9 +29,10 @@ public static class BenchCommand
         var frames = new Option<int>("--frames") { Description = "Frames through the pipeline.", DefaultValueFactory = _ => 200 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = default).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var refresh = RtRefreshOption();
         var command = new Command("bench", "Benchmark the pipeline: capture alone, bare engine and the full pipeline at one size, in one run (ratios).")
         {
-            engine, model, size, frames, threads, json,
+            engine, model, size, frames, threads, json, refresh,
         };
         var providers = new ProviderArguments();
         providers.AddTo(command);
@@ -42,7 +44,10 @@ public static class BenchCommand
             {
                 throw new LureStreamException($"--frames {n} is outside 5..100000");
             }
-            var fusion = providers.Apply(p, new FusionOptions { Width = w, Height = h, Engine = p.GetValue(engine)!, Threads = p.GetValue(threads) });
+            var fusion = providers.Apply(p, new FusionOptions
+            {
+                Width = w, Height = h, Engine = p.GetValue(engine)!, Threads = p.GetValue(threads), RtRefreshEvery = RtRefresh(p, refresh),
+            });
             if (p.GetValue(model) is { } m)
             {
                 fusion.SetBundle(m);
@@ -238,6 +243,21 @@ public static class BenchCommand
         return command;
     }
 
+    private static Option<int> RtRefreshOption() => new("--rt-refresh-every")
+    {
+        HelpName = "N",
+        Description = "lure-rt only: run the network on every N-th frame (1–30), the frames between reuse its maps (fusion.rt_refresh_every).",
+        DefaultValueFactory = _ => 1,
+    };
+
+    private static int RtRefresh(ParseResult p, Option<int> option)
+    {
+        int n = p.GetValue(option);
+        return n is >= 1 and <= LureRtEngine.MaxRefreshEvery
+            ? n
+            : throw new LureStreamException($"--rt-refresh-every {n}: use 1 (every frame) to {LureRtEngine.MaxRefreshEvery}");
+    }
+
     private static Command CreateLive()
     {
         var engine = new Option<string>("--engine") { Description = "auto (picks for live input), lure, lure-rt or classical.", DefaultValueFactory = _ => "auto" };
@@ -246,9 +266,10 @@ public static class BenchCommand
         var size = new Option<string>("--size") { Description = "Camera frame size WxH.", DefaultValueFactory = _ => "640x512" };
         var seconds = new Option<double>("--seconds") { Description = "Length of the live run.", DefaultValueFactory = _ => 20 };
         var fps = new Option<double>("--fps") { Description = "Frame rate of the two synthetic cameras.", DefaultValueFactory = _ => 30 };
+        var refresh = RtRefreshOption();
         var command = new Command("live", $"The live path: two synthetic cameras at --fps (the visible one cycling {LiveBenchmark.VisibleSchedule}, so the detector switches prompts), live pairing, fusion, null sink: published fps, capture-to-publish latency p50/p95, drops, prompt changes.")
         {
-            engine, model, size, seconds, fps,
+            engine, model, size, seconds, fps, refresh,
         };
         CliContext.SetHandler(command, async (p, ct) =>
         {
@@ -262,7 +283,7 @@ public static class BenchCommand
             {
                 throw new LureStreamException($"--fps {rate} is outside 1..240");
             }
-            var fusion = new FusionOptions { Width = w, Height = h, Engine = p.GetValue(engine)! };
+            var fusion = new FusionOptions { Width = w, Height = h, Engine = p.GetValue(engine)!, RtRefreshEvery = RtRefresh(p, refresh) };
             if (p.GetValue(model) is { } m)
             {
                 fusion.SetBundle(m);

@@ -70,6 +70,13 @@ public sealed class FusionOptions
     /// </summary>
     public int RtInputScale { get; set; }
 
+    /// <summary>
+    /// lure-rt runs its network on every N-th frame (1–30; default 1, every frame); the frames between reuse its
+    /// coefficient maps on their own full-resolution pixels, and a prompt change runs it at once. For boxes that need
+    /// the headroom: 2 roughly halves the network's share of each frame, at the cost of maps one frame old.
+    /// </summary>
+    public int RtRefreshEvery { get; set; } = 1;
+
     /// <summary>A command's <c>--model</c>: the bundle of the engine asked for (lure-rt's with engine lure-rt).</summary>
     public void SetBundle(string directory)
     {

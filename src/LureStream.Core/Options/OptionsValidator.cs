@@ -55,6 +55,7 @@ public static class OptionsValidator
         Check(m is 0 or 6 or 9, "registration.matrix", $"has {m} numbers; give 6 (2x3 affine) or 9 (3x3 homography)");
 
         Check(o.Fusion.RtInputScale is >= 0 and <= 64, "fusion.rt_input_scale", "must be 0 (auto) or a factor from 1 to 64");
+        Check(o.Fusion.RtRefreshEvery is >= 1 and <= 30, "fusion.rt_refresh_every", "must be from 1 (the network on every frame) to 30");
         Check(o.Detector.DwellSeconds is >= 0 and <= 600, "detector.dwell_seconds", "must be between 0 and 600");
         Check(o.Detector.RateHz is >= 0 and <= 1000, "detector.rate_hz", "must be between 0 (every frame) and 1000");
         Check(o.Detector.Infrared is null || Fusion.DegradationConditions.TryParse(o.Detector.Infrared, out _),

@@ -18,6 +18,9 @@ namespace LureStream.Engines.LureRt;
 /// <see cref="UpsampleLowpassRows"/> widens the network's input planes as each source's low-pass) and
 /// <see cref="ApplyCoefficientRows"/> applies them to the full-resolution sources (both row-parallel, SIMD).
 /// Every buffer, tensor and binding is made once per frame size, so a steady-state frame allocates nothing managed.
+/// With <c>refreshEvery</c> N &gt; 1 the network runs on every N-th frame and the frames between reuse its maps (the
+/// full-resolution sources, and with detail gains their low-pass, are always the current frame's); a prompt change
+/// or a new frame size runs it at once, so a switched prompt shows on the next frame.
 /// </summary>
 /// <remarks>
 /// Binding follows <see cref="LureFusionEngine"/>: bind-once on the CPU provider; device-style (inputs written into
@@ -35,16 +38,27 @@ public sealed class LureRtEngine : IPromptedEngine
     private readonly int _requestedScale;
     private FrameBuffers? _buffers;
     private long _frames;
+    // What the maps in the current buffers were computed for, and how many more frames may reuse them.
+    private FrameBuffers? _mapsOf;
+    private string? _mapsIrPrompt, _mapsVisPrompt;
+    private int _framesUntilNetwork;
+
+    /// <summary>Largest <c>refreshEvery</c>: beyond about a second at 30 fps the maps would trail a moving scene visibly.</summary>
+    public const int MaxRefreshEvery = 30;
 
     /// <summary>Network pixels above which auto scale halves the network input again on a CPU provider (256×256).</summary>
     public const int MaxAutoNetworkPixels = 256 * 256;
 
     public LureRtEngine(LureModel model, PromptEmbeddingCache prompts, bool ownsModel = true,
-        OrtBindingStyle binding = OrtBindingStyle.Auto, int kernelThreads = 0, int inputScale = 0)
+        OrtBindingStyle binding = OrtBindingStyle.Auto, int kernelThreads = 0, int inputScale = 0, int refreshEvery = 1)
     {
         if (inputScale is < 0 or > 64)
         {
             throw new ArgumentOutOfRangeException(nameof(inputScale), $"lure-rt input scale {inputScale}: 0 (auto) or 1–64");
+        }
+        if (refreshEvery is < 1 or > MaxRefreshEvery)
+        {
+            throw new ArgumentOutOfRangeException(nameof(refreshEvery), $"lure-rt refresh {refreshEvery}: run the network every 1–{MaxRefreshEvery} frames");
         }
         if (!model.Manifest.IsRealTime)
         {
@@ -54,12 +68,17 @@ public sealed class LureRtEngine : IPromptedEngine
         _prompts = prompts;
         _ownsModel = ownsModel;
         _requestedScale = inputScale;
+        RefreshEvery = refreshEvery;
         _embeddingDim = model.Manifest.EmbeddingDim;
         _rows = new ParallelRows(kernelThreads, "lure-rt");
         BindingStyle = model.Coefficients.ResolveBindingStyle(binding);
         Log.ForContext("Stage", "engine").Information("lure-rt binding {Binding} on {Provider}; {Maps} coefficient maps ({Layout}); full-resolution kernel on {Threads} thread(s)",
             BindingStyle == OrtBindingStyle.BindOnce ? "bind-once" : "device-style", model.Provider, model.Manifest.CoefficientMaps.Count,
             model.Manifest.CoefficientMaps.HasDetailGains ? "affine blend, chroma gain, detail gains" : "affine blend, chroma gain", _rows.Threads);
+        if (refreshEvery > 1)
+        {
+            Log.ForContext("Stage", "engine").Information("lure-rt runs its network every {N} frames (and at once on a prompt change); the frames between reuse its maps", refreshEvery);
+        }
     }
 
     public string Name => "lure-rt";
@@ -68,8 +87,14 @@ public sealed class LureRtEngine : IPromptedEngine
     public PromptEmbeddingCache Prompts => _prompts;
     public OrtBindingStyle BindingStyle { get; }
 
-    /// <summary>Time of the last call's network run (for benchmarks: the rest is the two full-resolution kernels).</summary>
+    /// <summary>Time of the last call's network run, zero when the call reused the maps (for benchmarks: the rest is the full-resolution kernels).</summary>
     public TimeSpan LastNetworkTime { get; private set; }
+
+    /// <summary>The network runs on every N-th frame (1: every frame).</summary>
+    public int RefreshEvery { get; }
+
+    /// <summary>How many times the network has run.</summary>
+    public long NetworkRuns { get; private set; }
 
     public string PromptText(in PromptSelection selection) =>
         string.IsNullOrWhiteSpace(selection.Text) ? _model.Manifest.PromptFor(selection.Condition) : selection.Text!;
@@ -86,21 +111,35 @@ public sealed class LureRtEngine : IPromptedEngine
         }
         var b = Buffers(visible.Width, visible.Height);
         int k = BindingStyle == OrtBindingStyle.DeviceStyle ? (int)(_frames++ & 1) : 0;
+        string irPrompt = PromptText(prompts.Infrared), visPrompt = PromptText(prompts.Visible);
+        bool runNetwork = _framesUntilNetwork <= 0 || !ReferenceEquals(b, _mapsOf)
+            || !string.Equals(irPrompt, _mapsIrPrompt, StringComparison.Ordinal) || !string.Equals(visPrompt, _mapsVisPrompt, StringComparison.Ordinal);
 
-        _prompts.GetOrAdd(PromptText(prompts.Infrared)).Span.CopyTo(b.IrEmbedding[k]);
-        _prompts.GetOrAdd(PromptText(prompts.Visible)).Span.CopyTo(b.VisEmbedding[k]);
+        // Always the current frame's: the network's input, and with detail gains the low-pass the kernel subtracts.
         _rows.For(b.Geometry.InputHeight, new DownsampleRows(b.Geometry, infrared.UnsafeBuffer, visible.UnsafeBuffer, b.IrSmall[k], b.VisSmall[k]), minRowsPerChunk: 4);
-        if (BindingStyle == OrtBindingStyle.DeviceStyle)
+        if (runNetwork)
         {
-            b.BindInputs(k);
+            _prompts.GetOrAdd(irPrompt).Span.CopyTo(b.IrEmbedding[k]);
+            _prompts.GetOrAdd(visPrompt).Span.CopyTo(b.VisEmbedding[k]);
+            if (BindingStyle == OrtBindingStyle.DeviceStyle)
+            {
+                b.BindInputs(k);
+            }
+
+            long t0 = Stopwatch.GetTimestamp();
+            _model.Coefficients.Run(b.Binding);
+            LastNetworkTime = Stopwatch.GetElapsedTime(t0);
+            NetworkRuns++;
+
+            var upsample = new UpsampleCoefficientRows(b.Geometry, b.CoefficientMaps, b.Upsampled);
+            _rows.For(upsample.Rows, upsample, minRowsPerChunk: 4);
+            (_mapsOf, _mapsIrPrompt, _mapsVisPrompt, _framesUntilNetwork) = (b, irPrompt, visPrompt, RefreshEvery - 1);
         }
-
-        long t0 = Stopwatch.GetTimestamp();
-        _model.Coefficients.Run(b.Binding);
-        LastNetworkTime = Stopwatch.GetElapsedTime(t0);
-
-        var upsample = new UpsampleCoefficientRows(b.Geometry, b.CoefficientMaps, b.Upsampled);
-        _rows.For(upsample.Rows, upsample, minRowsPerChunk: 4);
+        else
+        {
+            LastNetworkTime = TimeSpan.Zero;
+            _framesUntilNetwork--;
+        }
         if (b.Geometry.HasDetailGains)
         {
             _rows.For(b.Geometry.InputHeight, new UpsampleLowpassRows(b.Geometry, b.IrSmall[k], b.VisSmall[k], b.Lowpass), minRowsPerChunk: 4);
@@ -116,6 +155,7 @@ public sealed class LureRtEngine : IPromptedEngine
         }
         _buffers?.Dispose();
         _buffers = null;
+        _mapsOf = null;
         bool cpu = !_model.Provider.Contains("CUDA", StringComparison.Ordinal) && !_model.Provider.Contains("Tensorrt", StringComparison.OrdinalIgnoreCase);
         int scale = _requestedScale > 0 ? _requestedScale : AutoInputScale(width, height, _model.Manifest.InputScale, cpu);
         _buffers = new FrameBuffers(_model, new RtGeometry(width, height, scale, _model.Manifest.CoefficientMaps.Count), _embeddingDim, BindingStyle);
