@@ -61,6 +61,9 @@ finish() {
   cp "$runs/last.pt" "$out/checkpoint.pt"
   nice -n 10 "$PY" "$HERE/$export_script" --ckpt "$out/checkpoint.pt" --vocab "$runs/vocab.txt" --out "$out/bundle" \
     --ort-lib "$ORT_LIB"
+  # The learned degradation prior is its own artefact (trained in minutes: docs/detector.md); the bundle carries the
+  # committed one, as the shipped bundles do.
+  nice -n 10 "$PY" "$HERE/prior.py" export --bundle "$out/bundle"
   nice -n 10 "$PY" "$HERE/evaluate_v2.py" --data "$DATA" --ckpt "$out/checkpoint.pt" --vocab "$runs/vocab.txt" \
     --out "$out/eval" "${limits[@]}"
   nice -n 10 "$PY" "$HERE/model_card.py" --bundle "$out/bundle" --eval "$out/eval" --lurestream "$ROOT/lurestream"
