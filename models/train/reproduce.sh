@@ -52,9 +52,9 @@ train() {
   nice -n 10 "$PY" "$HERE/train_v2.py" --config "$config" --data "$DATA" --runs "$runs" --steps "$steps" --resume "$@"
 }
 
-# finish FAMILY RUNS EXPORT_SCRIPT: export, evaluate, model card.
+# finish FAMILY RUNS EXPORT_SCRIPT SHIP_DIR: export, evaluate, model card.
 finish() {
-  local family="$1" runs="$2" export_script="$3" out="$ROOT/out/reproduce-$1"
+  local family="$1" runs="$2" export_script="$3" ship="$4" out="$ROOT/out/reproduce-$1"
   local limits=()
   [ "$SMOKE" = 1 ] && limits=(--limit 1 --gate-limit 1)
   mkdir -p "$out"
@@ -67,7 +67,7 @@ finish() {
   nice -n 10 "$PY" "$HERE/evaluate_v2.py" --data "$DATA" --ckpt "$out/checkpoint.pt" --vocab "$runs/vocab.txt" \
     --out "$out/eval" "${limits[@]}"
   nice -n 10 "$PY" "$HERE/model_card.py" --bundle "$out/bundle" --eval "$out/eval" --lurestream "$ROOT/lurestream"
-  echo "bundle: $out/bundle (model card: $out/bundle/README.md); ship it by copying to models/$family once the card reports the gate passing"
+  echo "bundle: $out/bundle (model card: $out/bundle/README.md); ship it as $ship (the engine's default bundle) once the card reports the gate passing"
 }
 
 family_mode() {
@@ -104,7 +104,7 @@ case "$MODE" in
     train rt-detail "$runs_detail" "$b" --batch 8 --ckpt-minutes "$every" --init "$snapshot" \
       --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=3 \
       --task-weight low_light=1.5 --task-weight keep=5
-    finish lure-rt "$runs_detail" export_rt.py
+    finish lure-rt "$runs_detail" export_rt.py models/lure-rt
     ;;
   v2)
     family_mode "$@"
@@ -112,7 +112,7 @@ case "$MODE" in
     steps=8000 every=4
     [ "$SMOKE" = 1 ] && steps=30 every=1
     train v2 "$runs" "$steps" --ckpt-minutes "$every"
-    finish lure "$runs" export_v2.py
+    finish lure "$runs" export_v2.py "models/lure-lite (fusion.model)"
     ;;
   *) usage ;;
 esac
