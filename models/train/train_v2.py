@@ -151,6 +151,10 @@ def main():
     ap.add_argument("--batch", type=int, default=6)
     ap.add_argument("--crop", type=int, default=0, help="training crop side (default 128 for v2, 256 for rt)")
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--restore-ssim", type=float, default=0.0,
+                    help="extra weight of the SSIM term on restoration samples only (the prompt gate scores SSIM "
+                         "against the clean sources; the intensity-to-max and gradient terms can pull the other way, "
+                         "e.g. towards keeping a blurred infrared frame's weight)")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     ap.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
@@ -223,6 +227,8 @@ def main():
     for p, t in text_train:
         by_task.setdefault(t, []).append(p)
     batches = Batch(sampler, rng, g, by_task, text_train, boost)
+    if args.restore_ssim > 0:
+        print(f"restoration samples: extra SSIM weight {args.restore_ssim:g}", flush=True)
     if boost:
         print("task weights: " + ", ".join(f"{n} x{w:g}" for n, w in boost.items()), flush=True)
     fields = ["step", "minutes", "lr", "loss", "int", "grad", "ssim", "chroma", "unified", "text", "text_acc"]
@@ -257,6 +263,10 @@ def main():
         l_int, l_grad, l_ssim, l_chroma = fusion_loss(y, cbcr, bt["ir_t"], bt["vis_t"])
         l_uni = torch.zeros(())
         sel = bt["restore"] > 0
+        l_restore = torch.zeros(())
+        if args.restore_ssim > 0 and sel.any():
+            vty_sel = M.rgb_to_ycbcr(bt["vis_t"][sel])[0]
+            l_restore = 1.0 - 0.5 * (ssim_map(y[sel], bt["ir_t"][sel][:, 0:1]).mean() + ssim_map(y[sel], vty_sel).mean())
         if sel.any() and step % 2 == 0:
             # unified loss: degraded input under its task prompt ~ clean input under the pseudo prompt
             if pseudo_ids is None:
@@ -271,7 +281,7 @@ def main():
             l_uni = cos_unified(za, zc)
         l_text = F.cross_entropy(logits, labels)
         loss = (l_int + W["grad"] * l_grad + W["ssim"] * l_ssim + W["chroma"] * l_chroma + W["unified"] * l_uni
-                + W["text"] * l_text)
+                + W["text"] * l_text + args.restore_ssim * l_restore)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
