@@ -17,6 +17,9 @@ of the tasks below, drawn with fixed probabilities so no task starves:
   keep         a degraded pair under pseudo prompts: fusion loss against the degraded inputs as they are, so the
                pseudo prompt means "keep the content" and only a task prompt restores
   real         real night / fog / smoke pair, pseudo prompts, fusion loss against the inputs
+  misprompt    a clean pair under a task prompt (a detector's false alarm): fusion loss against the inputs as they are,
+               so a prompt restores only what the frame shows to be degraded; off unless --task-weight misprompt=W
+               (its base probability is 0.07)
 The run checkpoints every --ckpt-minutes to runs_v2/last.pt (atomic) and resumes from it with --resume.
 """
 import argparse
@@ -54,7 +57,9 @@ MIX = [("clean", None, None, 0.12),
        ("low_resolution", None, "low_resolution", 0.13),
        ("low_light+low_contrast", "low_light", "low_contrast", 0.10),
        ("keep", "any", "any", 0.07),
-       ("real", None, None, 0.07)]
+       ("real", None, None, 0.07),
+       ("misprompt", "any", "any", 0.07)]
+OPT_IN = {"misprompt"}  # drawn only when --task-weight names them, so earlier runs resume with their own mix
 W = dict(int=1.0, grad=1.5, ssim=0.5, chroma=1.0, unified=0.1, text=0.1)
 
 def ssim_map(a, b, c1=0.01 ** 2, c2=0.03 ** 2):
@@ -91,7 +96,7 @@ class Batch:
         self.sampler, self.rng, self.g = sampler, rng, g
         self.by_task, self.text_train = by_task, text_train
         self.names = [m[0] for m in MIX]
-        self.probs = [m[3] * (boost or {}).get(m[0], 1.0) for m in MIX]
+        self.probs = [m[3] * (boost or {}).get(m[0], 0.0 if m[0] in OPT_IN else 1.0) for m in MIX]
 
     def prompt(self, task, pseudo):
         if task is None or pseudo:
@@ -108,11 +113,12 @@ class Batch:
             name = self.rng.choices(self.names, weights=self.probs)[0]
             _, vt, it, _ = MIX[self.names.index(name)]
             pseudo = name in ("clean", "keep", "real")
-            if name == "keep":
+            misprompt = name == "misprompt"
+            if name in ("keep", "misprompt"):
                 vt = self.rng.choice(P.VIS_TASKS) if self.rng.random() < 0.6 else None
                 it = self.rng.choice(P.IR_TASKS) if (vt is None or self.rng.random() < 0.3) else None
             ir, vis, _ = self.sampler.crops("real" if name == "real" else "clean", 1, size)
-            ird, visd = self.degrade(it, ir), self.degrade(vt, vis)
+            ird, visd = (ir, vis) if misprompt else (self.degrade(it, ir), self.degrade(vt, vis))
             ir_in.append(ird)
             vis_in.append(visd)
             ir_clean.append(ir)
@@ -124,7 +130,7 @@ class Batch:
             ir_p.append(self.prompt(it, pseudo))
             vis_lab.append(P.TASK_ID["pseudo" if pseudo or vt is None else vt])
             ir_lab.append(P.TASK_ID["pseudo" if pseudo or it is None else it])
-            restore.append(0.0 if pseudo else 1.0)
+            restore.append(0.0 if pseudo or misprompt else 1.0)
             kinds.append(name)
         cat = torch.cat
         return dict(ir_in=cat(ir_in), vis_in=cat(vis_in), ir_t=cat(ir_t), vis_t=cat(vis_t), ir_clean=cat(ir_clean),
