@@ -6,7 +6,9 @@
   2. the per-task prompt gate: each held-out clean pair is degraded synthetically (fixed seed per pair and task),
      fused once with the task prompt(s) and once with the pseudo prompts, and both are scored against the CLEAN
      sources; the gate wants the task prompt to win on SSIM and on Qabf for >= 80 % of pairs, per task;
-  3. fused chroma against the visible chroma (mean absolute Cb/Cr difference, 8-bit levels).
+  3. fused chroma against the visible chroma (mean absolute Cb/Cr difference, 8-bit levels);
+  4. what a detector false alarm costs: the same clean pairs, undegraded, fused with one wrong task prompt instead of
+     the pseudo prompt, scored against the same sources (SSIM, Qabf) and by how far the picture moves (mean |dY|).
 
   /usr/bin/python3 models/train/evaluate_v2.py --data ../shared/data [--ckpt models/train/runs_v2/last.pt]
       [--out out/v2-eval] [--limit 5] [--gate-limit 4]
@@ -32,6 +34,9 @@ from evaluate import degrade_np  # noqa: E402
 KEYS = ["EN", "SD", "SF", "AG", "MI", "SCD", "Qabf", "SSIM", "CC"]
 GATE_TASKS = [("low_light", None), ("haze", None), ("overexposure", None), (None, "low_contrast"),
               (None, "low_resolution"), ("low_light", "low_contrast")]
+# a detector false alarm: one wrong task prompt on an undegraded pair
+FALSE_ALARMS = [("low_light", None), ("haze", None), ("overexposure", None), (None, "low_contrast"),
+                (None, "low_resolution")]
 
 
 def average(ir, vis):
@@ -81,6 +86,7 @@ def main():
         by_ds.setdefault(p.dataset, []).append(p)
     t0 = time.time()
     quality, chroma_err, gate = {}, [], {f"{v or '-'}+{i or '-'}": [] for v, i in GATE_TASKS}
+    false_alarm = {f"{v or '-'}+{i or '-'}": [] for v, i in FALSE_ALARMS}
     ms_per_pair = []
     for ds, ps in by_ds.items():
         rows_v2, rows_avg = [], []
@@ -114,6 +120,14 @@ def main():
                     fl = FM.luminance(f)
                     s[name] = {"SSIM": (FM.ssim(a, fl) + FM.ssim(b, fl)) / 2.0, "Qabf": FM.qabf(a, b, fl)}
                 gate[f"{vt or '-'}+{it or '-'}"].append({"pair": f"{ds}/{p.name}", **s})
+            a, b = FM.luminance(p.ir), FM.luminance(p.vis)
+            base = FM.luminance(I.fuse(net, tok, p.ir, p.vis, P.PSEUDO_PROMPT, P.PSEUDO_PROMPT))
+            s0, q0 = (FM.ssim(a, base) + FM.ssim(b, base)) / 2.0, FM.qabf(a, b, base)
+            for vt, it in FALSE_ALARMS:
+                f = FM.luminance(I.fuse(net, tok, p.ir, p.vis, prompt(vt), prompt(it)))
+                false_alarm[f"{vt or '-'}+{it or '-'}"].append(
+                    {"pair": f"{ds}/{p.name}", "dSSIM": (FM.ssim(a, f) + FM.ssim(b, f)) / 2.0 - s0,
+                     "dQabf": FM.qabf(a, b, f) - q0, "abs_dY": float(np.abs(f.astype(np.float64) - base).mean())})
         print(f"{ds}: {len(sel)} pairs scored, {len(clean)} clean for the gate ({time.time() - t0:.0f} s)", flush=True)
     summary = {}
     for task, rows in gate.items():
@@ -121,10 +135,14 @@ def main():
             wins = sum(1 for r in rows if r["task"]["SSIM"] > r["pseudo"]["SSIM"] and r["task"]["Qabf"] > r["pseudo"]["Qabf"])
             summary[task] = {"pairs": len(rows), "task_wins_both": wins, "fraction": wins / len(rows),
                              "passes": wins / len(rows) >= 0.8}
+    fa_summary = {k: {"pairs": len(r), "dSSIM": float(np.mean([x["dSSIM"] for x in r])),
+                      "dQabf": float(np.mean([x["dQabf"] for x in r])),
+                      "worse_on_both": sum(1 for x in r if x["dSSIM"] < 0 and x["dQabf"] < 0),
+                      "abs_dY": float(np.mean([x["abs_dY"] for x in r]))} for k, r in false_alarm.items() if r}
     result = {"checkpoint": os.path.abspath(args.ckpt), "step": ck["step"], "hours_trained": ck["elapsed"] / 3600,
               "quality": quality, "chroma_mean_abs_levels": float(np.mean(chroma_err)) if chroma_err else None,
               "ms_per_640x512_pair_eager": float(np.median(ms_per_pair)) if ms_per_pair else None,
-              "gate": summary, "gate_rows": gate}
+              "gate": summary, "gate_rows": gate, "false_alarm": fa_summary}
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, f"{label}-eval.json"), "w") as f:
         json.dump(result, f, indent=1)
@@ -136,6 +154,10 @@ def main():
     lines += ["", "| task (vis+ir) | pairs | task prompt wins SSIM and Qabf | gate (>= 80 %) |", "|---|---|---|---|"]
     for task, s in summary.items():
         lines.append(f"| {task} | {s['pairs']} | {s['task_wins_both']} ({100 * s['fraction']:.0f} %) | {'pass' if s['passes'] else 'fail'} |")
+    lines += ["", "| wrong prompt on a clean pair (vis+ir) | pairs | mean dSSIM | mean dQabf | worse on both | mean abs dY |",
+              "|---|---|---|---|---|---|"]
+    for task, s in fa_summary.items():
+        lines.append(f"| {task} | {s['pairs']} | {s['dSSIM']:+.4f} | {s['dQabf']:+.4f} | {s['worse_on_both']} | {s['abs_dY']:.1f} |")
     lines.append(f"\nfused chroma vs visible chroma: {result['chroma_mean_abs_levels']:.2f} levels mean abs")
     with open(os.path.join(args.out, f"{label}-eval.md"), "w") as f:
         f.write("\n".join(lines) + "\n")

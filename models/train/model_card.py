@@ -104,6 +104,12 @@ def main():
     for task, g in gate.items():
         lines.append(f"| {task} | {g['pairs']} | {g['task_wins_both']} ({100 * g['fraction']:.0f} %) | "
                      f"{'pass' if g['passes'] else 'fail'} |")
+    if ev.get("false_alarm"):
+        lines += ["", "## What a detector false alarm costs (clean held-out pairs, one wrong task prompt instead of the pseudo prompt)",
+                  "", "| wrong prompt (visible+infrared) | pairs | mean ΔSSIM | mean ΔQabf | worse on both | mean abs ΔY (levels) |",
+                  "|---|---|---|---|---|---|"]
+        for task, fa in ev["false_alarm"].items():
+            lines.append(f"| {task} | {fa['pairs']} | {fa['dSSIM']:+.4f} | {fa['dQabf']:+.4f} | {fa['worse_on_both']} | {fa['abs_dY']:.1f} |")
     lines += ["", f"Fused chroma against the visible chroma: {ev['chroma_mean_abs_levels']:.2f} levels (mean |ΔCb|, |ΔCr|).",
               "", "## Verdict", "",
               f"- quality targets: {'all pass' if all(checks.values()) else 'not met: ' + ', '.join(k for k, ok in checks.items() if not ok)}",
