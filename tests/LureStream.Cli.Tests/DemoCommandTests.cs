@@ -13,7 +13,7 @@ namespace LureStream.Cli.Tests;
 public class DemoCommandTests
 {
     // Long enough that a fresh machine (GStreamer building its registry, JIT) still has the stream up for a while.
-    private const int Seconds = 20;
+    private const int Seconds = 30;
 
     [Fact]
     public void Demo_writes_a_playable_mkv_and_serves_rtsp_while_running()

@@ -62,7 +62,7 @@ public sealed class RtspServerTests : GstTest
         Assert.NotEqual(0, server.Port);
         using (var feeder = new Feeder(server, PixelFormat.Rgb24))
         {
-            var (codec, width, height) = Tools.ProbeRtsp(server.Url, TimeSpan.FromSeconds(60));
+            var (codec, width, height) = Tools.ProbeRtsp(server.Url, TimeSpan.FromSeconds(90));
             Assert.Equal("h264", codec);
             Assert.Equal(W, width);
             Assert.Equal(H, height);

@@ -45,7 +45,7 @@ public class ControlApiTests
             {
                 Assert.Equal(HttpStatusCode.OK, put.StatusCode);
             }
-            var (codec, width, _) = Tools.ProbeRtsp(url, TimeSpan.FromSeconds(60));
+            var (codec, width, _) = Tools.ProbeRtsp(url, TimeSpan.FromSeconds(90));
             Assert.Equal("h264", codec);
             Assert.Equal(160, width);
             foreach (var v in viewers)

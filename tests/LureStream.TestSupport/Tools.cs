@@ -143,10 +143,11 @@ public static class Tools
         {
             attempts++;
             TimeSpan left = budget - clock.Elapsed;
-            TimeSpan bound = left < TimeSpan.FromSeconds(30) ? left : TimeSpan.FromSeconds(30);
+            TimeSpan bound = left < TimeSpan.FromSeconds(20) ? left : TimeSpan.FromSeconds(20);
             try
             {
-                ProcessResult r = Run("ffprobe", ["-v", "error", "-timeout", "15000000", "-rtsp_transport", "tcp",
+                // A 5 s socket timeout: a probe that gets the SDP but no packets gives up soon and the next one retries.
+                ProcessResult r = Run("ffprobe", ["-v", "error", "-timeout", "5000000", "-rtsp_transport", "tcp",
                     "-show_entries", "stream=codec_name,width,height", "-of", "json", url], bound);
                 last = r.ToString();
                 if (r.ExitCode == 0)
