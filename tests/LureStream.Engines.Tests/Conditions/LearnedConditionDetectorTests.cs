@@ -28,16 +28,7 @@ public sealed class LearnedConditionDetectorTests : IDisposable
         _detector = LearnedConditionDetector.Load(_manifest);
     }
 
-    public static TheoryData<Modality, DegradationCondition> Cases => new()
-    {
-        { Modality.Visible, DegradationCondition.None },
-        { Modality.Visible, DegradationCondition.LowLight },
-        { Modality.Visible, DegradationCondition.Haze },
-        { Modality.Visible, DegradationCondition.Overexposure },
-        { Modality.Infrared, DegradationCondition.None },
-        { Modality.Infrared, DegradationCondition.LowContrast },
-        { Modality.Infrared, DegradationCondition.LowResolution },
-    };
+    public static TheoryData<Modality, DegradationCondition> Cases => ConditionCases.All;
 
     internal static Frame Render(SyntheticScene scene, Modality modality, long n, DegradationCondition condition, float strength, ulong seed)
     {

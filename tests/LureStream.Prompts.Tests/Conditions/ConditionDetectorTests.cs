@@ -38,16 +38,7 @@ public class ConditionDetectorTests
         return f;
     }
 
-    public static TheoryData<Modality, DegradationCondition> Cases => new()
-    {
-        { Modality.Visible, DegradationCondition.None },
-        { Modality.Visible, DegradationCondition.LowLight },
-        { Modality.Visible, DegradationCondition.Haze },
-        { Modality.Visible, DegradationCondition.Overexposure },
-        { Modality.Infrared, DegradationCondition.None },
-        { Modality.Infrared, DegradationCondition.LowContrast },
-        { Modality.Infrared, DegradationCondition.LowResolution },
-    };
+    public static TheoryData<Modality, DegradationCondition> Cases => ConditionCases.All;
 
     [Theory]
     [MemberData(nameof(Cases))]
