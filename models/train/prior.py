@@ -32,6 +32,7 @@ import json
 import os
 import sys
 import time
+import zlib
 
 import numpy as np
 import torch
@@ -180,10 +181,12 @@ class Samples:
     """Summaries with labels: x [N,C,S,S], y class, severity (nan = unknown), weight, kind tag per sample."""
 
     def __init__(self, rng):
-        self.x, self.y, self.sev, self.w, self.tag = [], [], [], [], []
+        self.x, self.y, self.sev, self.w, self.tag, self.group = [], [], [], [], [], []
         self.rng = rng
 
-    def add(self, img, cls, sev, weight, tag, scene=False):
+    def add(self, img, cls, sev, weight, tag, group, scene=False):
+        """group: index of the real training frame the sample comes from (-1: synthetic scene), so cross-validation
+        can hold out whole frames."""
         if scene:
             img = noisy(img, self.rng)
         self.x.append(summary(img))
@@ -191,10 +194,19 @@ class Samples:
         self.sev.append(sev)
         self.w.append(weight)
         self.tag.append(tag)
+        self.group.append(group)
 
     def arrays(self):
         return (np.stack(self.x), np.array(self.y, np.int64), np.array(self.sev, np.float32),
-                np.array(self.w, np.float32), np.array(self.tag))
+                np.array(self.w, np.float32), np.array(self.tag), np.array(self.group, np.int64))
+
+
+def exposure_jitter(img, rng):
+    """A clean frame as another auto-exposure would have taken it: gamma 0.8-1.25, gain 0.9-1.1, offset +-8 levels.
+    Labelled none: mild exposure differences are not a degradation."""
+    x = img.astype(np.float32) / 255.0
+    x = np.power(x, np.exp(rng.uniform(np.log(0.8), np.log(1.25)))) * rng.uniform(0.9, 1.1) + rng.uniform(-8, 8) / 255.0
+    return np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 def synthetic_frames(folders):
@@ -222,45 +234,55 @@ def build_training(args):
     t0 = time.time()
     for k, (name, ir_img, vis_img, cond, real) in enumerate(frames):
         clean_w = args.real_clean_weight if real else 1.0
+        grp = k if real else -1
         for _ in range(args.clean_crops):
-            ir.add(crop(ir_img, rng), 0, 0.0, clean_w, "real_clean" if real else "scene_clean", scene=not real)
+            ir.add(crop(ir_img, rng), 0, 0.0, clean_w, "real_clean" if real else "scene_clean", grp, scene=not real)
         if cond in ("low_light", "haze"):
             for _ in range(3):
-                vis.add(crop(vis_img, rng), VIS_CLASSES.index(cond), np.nan, args.real_degraded_weight, "real_" + cond)
+                vis.add(crop(vis_img, rng), VIS_CLASSES.index(cond), np.nan, args.real_degraded_weight, "real_" + cond, grp)
         if cond != "clean":
             continue
         for _ in range(args.clean_crops):
-            vis.add(crop(vis_img, rng), 0, 0.0, clean_w, "real_clean" if real else "scene_clean", scene=not real)
+            vis.add(crop(vis_img, rng), 0, 0.0, clean_w, "real_clean" if real else "scene_clean", grp, scene=not real)
+        for _ in range(args.clean_jitter if real else 0):
+            vis.add(exposure_jitter(crop(vis_img, rng), rng), 0, 0.0, clean_w, "real_clean_jitter", grp)
         for task in VIS_CLASSES[1:]:
             for _ in range(args.variants):
                 s = rng.uniform(args.min_strength, 1)
-                vis.add(degrade(crop(vis_img, rng), task, s, g), VIS_CLASSES.index(task), s, 1.0, "synthetic_" + task, scene=not real)
+                vis.add(degrade(crop(vis_img, rng), task, s, g), VIS_CLASSES.index(task), s, 1.0, "synthetic_" + task, grp, scene=not real)
         for _ in range(args.variants):
             s = rng.uniform(args.min_strength, 1)
-            ir.add(degrade(crop(ir_img, rng), "low_contrast", s, g), 1, s, 1.0, "synthetic_low_contrast", scene=not real)
+            ir.add(degrade(crop(ir_img, rng), "low_contrast", s, g), 1, s, 1.0, "synthetic_low_contrast", grp, scene=not real)
             f = LOW_RES_FACTORS[rng.randint(len(LOW_RES_FACTORS))]
-            ir.add(degrade(crop(ir_img, rng), "low_resolution", 1, g, factor=f), 2, low_res_severity(f), 1.0, "synthetic_low_resolution", scene=not real)
+            ir.add(degrade(crop(ir_img, rng), "low_resolution", 1, g, factor=f), 2, low_res_severity(f), 1.0, "synthetic_low_resolution", grp, scene=not real)
         if k % 50 == 0:
             print(f"  data {k}/{len(frames)} frames, {time.time() - t0:.0f} s", flush=True)
     return vis.arrays(), ir.arrays(), {"train_pairs": len(pairs), "synthetic_scene_frames": len(frames) - len(pairs)}
 
 
-def train(args):
+def load_training(args):
+    """The training summaries, cached per set of data options (building them takes minutes, training does not)."""
     os.makedirs(RUNS, exist_ok=True)
-    cache = os.path.join(RUNS, "train_data.npz")
+    key = json.dumps([args.seed, args.variants, args.min_strength, args.clean_crops, args.clean_jitter,
+                      args.real_clean_weight, args.real_degraded_weight, sorted(os.path.abspath(f) for f in args.synthetic)])
+    cache = os.path.join(RUNS, f"train_data_{zlib.crc32(key.encode()):08x}.npz")
     t0 = time.time()
     if os.path.isfile(cache) and not args.rebuild:
         d = np.load(cache, allow_pickle=False)
-        vis = tuple(d["vis_" + k] for k in "xyswt")
-        ir = tuple(d["ir_" + k] for k in "xyswt")
+        vis = tuple(d["vis_" + k] for k in "xyswtg")
+        ir = tuple(d["ir_" + k] for k in "xyswtg")
         counts = json.loads(str(d["counts"]))
     else:
         vis, ir, counts = build_training(args)
-        np.savez(cache, **{f"vis_{k}": a for k, a in zip("xyswt", vis)}, **{f"ir_{k}": a for k, a in zip("xyswt", ir)},
+        np.savez(cache, **{f"vis_{k}": a for k, a in zip("xyswtg", vis)}, **{f"ir_{k}": a for k, a in zip("xyswtg", ir)},
                  counts=json.dumps(counts))
     data_minutes = (time.time() - t0) / 60
     print(f"training data: {len(vis[0])} visible, {len(ir[0])} infrared summaries ({data_minutes:.1f} min)", flush=True)
+    return vis, ir, counts, data_minutes
 
+
+def fit(vis, ir, args, quiet=False):
+    """Trains a ConditionPrior on (x, y, severity, weight, ...) arrays per modality; returns it in eval mode."""
     torch.manual_seed(args.seed)
     model = ConditionPrior()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -287,20 +309,74 @@ def train(args):
         loss.backward()
         opt.step()
         sched.step()
-        if step % 200 == 0 or step == args.steps - 1:
+        if not quiet and (step % 200 == 0 or step == args.steps - 1):
             print(f"step {step} loss {loss.item():.4f} (vis ce {losses[0].item():.3f}, ir ce {losses[2].item():.3f}) "
                   f"{time.time() - t1:.0f} s", flush=True)
-    minutes = (time.time() - t1) / 60
     model.eval()
+    return model, (time.time() - t1) / 60
+
+
+def train(args):
+    vis, ir, counts, data_minutes = load_training(args)
+    model, minutes = fit(vis, ir, args)
     meta = {"steps": args.steps, "batch": args.batch, "lr": args.lr, "seed": args.seed,
             "train_minutes": round(minutes, 2), "data_minutes": round(data_minutes, 2),
             "visible_samples": int(len(vis[0])), "infrared_samples": int(len(ir[0])),
             "real_clean_weight": args.real_clean_weight, "real_degraded_weight": args.real_degraded_weight,
-            "min_strength": args.min_strength, "clean_crops": args.clean_crops, "low_resolution_factors": LOW_RES_FACTORS,
+            "min_strength": args.min_strength, "clean_crops": args.clean_crops, "clean_jitter": args.clean_jitter,
+            "low_resolution_factors": LOW_RES_FACTORS,
             "synthetic_scene_folders": [os.path.basename(os.path.normpath(s)) for s in args.synthetic], **counts}
     os.makedirs(os.path.dirname(SNAPSHOT), exist_ok=True)
     torch.save({"model": model.state_dict(), "training": meta}, SNAPSHOT)
     print(f"trained in {minutes:.1f} min -> {SNAPSHOT}")
+
+
+def cross_validate(args):
+    """K-fold cross-validation on the TRAINING split (whole real frames per fold), so data and decision choices can
+    be made without looking at the held-out frames: per fold, train without the fold's frames, then score the fold's
+    full frames as the held-out evaluation does (clean visible and infrared false alarms, real night / fog recall,
+    degrade.py at full strength on its clean frames)."""
+    vis, ir, _, _ = load_training(args)
+    pairs = data_v2.load(args.data, "train")
+    g = torch.Generator().manual_seed(4321)
+    rng = np.random.RandomState(4321)
+    classes = {"visible": VIS_CLASSES, "infrared": IR_CLASSES}
+    mats = {}
+    fold_of = lambda grp: np.where(grp < 0, -1, grp % args.folds)  # noqa: E731
+    for fold in range(args.folds):
+        keep = lambda a: tuple(x[fold_of(a[5]) != fold] for x in a)  # noqa: E731
+        model, minutes = fit(keep(vis), keep(ir), args, quiet=True)
+        for k, p in enumerate(pairs):
+            if k % args.folds != fold:
+                continue
+            frames = [("real", "infrared", "none", p.ir)]
+            if p.condition == "clean":
+                frames.append(("real", "visible", "none", p.vis))
+                frames += [("synthetic", "visible", t, degrade(p.vis, t, 1.0, g)) for t in VIS_CLASSES[1:]]
+                f = 4 if rng.rand() < 0.5 else 8
+                frames += [("synthetic", "infrared", "low_contrast", degrade(p.ir, "low_contrast", 1.0, g)),
+                           ("synthetic", "infrared", "low_resolution", degrade(p.ir, "low_resolution", 1, g, factor=f))]
+            elif p.condition in ("low_light", "haze"):
+                frames.append(("real", "visible", p.condition, p.vis))
+            for kind, modality, cls, img in frames:
+                for mp in args.min_probability:
+                    pred = decide(predict(model, modality, img)[0], mp)
+                    m = mats.setdefault((mp, kind, modality), np.zeros((len(classes[modality]),) * 2, np.int64))
+                    m[classes[modality].index(cls), pred] += 1
+        print(f"fold {fold + 1}/{args.folds} trained in {minutes:.1f} min", flush=True)
+    report = {}
+    for (mp, kind, modality), m in sorted(mats.items()):
+        acc = np.trace(m[1:]) / max(1, m[1:].sum())
+        fa = 1 - m[0, 0] / m[0].sum() if m[0].sum() else float("nan")
+        line = f"min_probability {mp:.2f} {kind:9s} {modality:8s}"
+        line += f" false alarms {fa:6.1%} of {m[0].sum():3d}" if m[0].sum() else ""
+        line += f"  degraded correct {acc:6.1%} of {m[1:].sum():3d}" if m[1:].sum() else ""
+        print(line)
+        report[f"{mp:.2f}_{kind}_{modality}"] = {"matrix": m.tolist(), "false_alarm_rate": None if np.isnan(fa) else round(float(fa), 4),
+                                                 "degraded_correct": round(float(acc), 4) if m[1:].sum() else None}
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump({"options": {k: v for k, v in vars(args).items() if k != "func"}, "report": report}, f, indent=1)
 
 
 # ------------------------------------------------------------------ evaluation (held-out split only)
@@ -507,6 +583,27 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train")
+    v = sub.add_parser("cv", help="k-fold cross-validation on the training split")
+    for parser in (t, v):
+        add_training_options(parser)
+    v.add_argument("--folds", type=int, default=5)
+    v.add_argument("--min-probability", type=float, action="append", default=None,
+                   help="decision thresholds to score (repeatable; default 0.5)")
+    v.add_argument("--out", help="write the report as JSON here")
+    e = sub.add_parser("eval")
+    e.add_argument("--data", required=True)
+    e.add_argument("--write-eval", help="also write the held-out evaluation frames as PNGs here (outside the repository)")
+    e.add_argument("--min-probability", type=float, default=MIN_PROBABILITY)
+    x = sub.add_parser("export")
+    x.add_argument("--bundle", action="append", required=True)
+    x.add_argument("--min-probability", type=float, default=MIN_PROBABILITY)
+    args = ap.parse_args()
+    if args.cmd == "cv" and not args.min_probability:
+        args.min_probability = [MIN_PROBABILITY]
+    {"train": train, "cv": cross_validate, "eval": evaluate, "export": export}[args.cmd](args)
+
+
+def add_training_options(t):
     t.add_argument("--data", required=True)
     t.add_argument("--synthetic", action="append", default=[], help="folder of `lurestream samples generate` outputs (repeatable)")
     t.add_argument("--steps", type=int, default=3000)
@@ -519,16 +616,9 @@ def main():
     t.add_argument("--clean-crops", type=int, default=3, help="crops per clean frame")
     t.add_argument("--real-clean-weight", type=float, default=5.0)
     t.add_argument("--real-degraded-weight", type=float, default=2.0)
+    t.add_argument("--clean-jitter", type=int, default=0,
+                   help="extra crops per real clean visible frame with another exposure (gamma, gain, offset), as none")
     t.add_argument("--rebuild", action="store_true", help="recompute the cached training summaries")
-    e = sub.add_parser("eval")
-    e.add_argument("--data", required=True)
-    e.add_argument("--write-eval", help="also write the held-out evaluation frames as PNGs here (outside the repository)")
-    e.add_argument("--min-probability", type=float, default=MIN_PROBABILITY)
-    x = sub.add_parser("export")
-    x.add_argument("--bundle", action="append", required=True)
-    x.add_argument("--min-probability", type=float, default=MIN_PROBABILITY)
-    args = ap.parse_args()
-    {"train": train, "eval": evaluate, "export": export}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ import model_v2 as M  # noqa: E402
 import prompts as P  # noqa: E402
 import tokenizer as T  # noqa: E402
 from common import UserError  # noqa: E402
-from train import batch_ids, cos_unified, ensure_vocab, save_ckpt, sobel_mag  # noqa: E402
+from train import _SOBEL, batch_ids, cos_unified, ensure_vocab, save_ckpt, sobel_mag  # noqa: E402
 
 RUNS = {"v2": os.path.join(common.HERE, "runs_v2"), "rt": os.path.join(common.HERE, "runs_rt"),
         "rt-detail": os.path.join(common.HERE, "runs_rt_detail")}
@@ -68,6 +68,33 @@ def ssim_map(a, b, c1=0.01 ** 2, c2=0.03 ** 2):
     va, vb = pool(a * a) - mu_a ** 2, pool(b * b) - mu_b ** 2
     cov = pool(a * b) - mu_a * mu_b
     return ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (va + vb + c2))
+
+
+def _sobel_xy(y):
+    k = torch.stack([_SOBEL, _SOBEL.t()]).unsqueeze(1).to(y)
+    g = F.conv2d(F.pad(y, (1, 1, 1, 1), mode="replicate"), k)
+    return g[:, 0:1], g[:, 1:2]
+
+
+def _edges(y, eps=1e-6):
+    gx, gy = _sobel_xy(y)
+    gx = torch.where(gx.abs() < eps, torch.full_like(gx, eps), gx)  # atan(gy/gx) as the metric, no 0/0
+    return (gx * gx + gy * gy + eps * eps).sqrt(), torch.atan(gy / gx)
+
+
+def qabf_map_loss(y, ir_y, vis_y):
+    """1 - Q^{AB/F} (Xydeas & Petrovic: edge strength ratio and orientation kept from each source, weighted by the
+    source's edge strength), differentiable; the prompt gate scores Qabf against the clean sources."""
+    g_f, a_f = _edges(y)
+    num, den = 0.0, 0.0
+    for src in (ir_y, vis_y):
+        g_s, a_s = _edges(src)
+        ratio = torch.minimum(g_f / g_s, g_s / g_f)
+        q_g = 0.9994 / (1.0 + torch.exp(-15.0 * (ratio - 0.5)))
+        q_a = 0.9879 / (1.0 + torch.exp(-22.0 * (1.0 - (a_s - a_f).abs() / (math.pi / 2) - 0.8)))
+        num = num + (q_g * q_a * g_s).sum(dim=(1, 2, 3))
+        den = den + g_s.sum(dim=(1, 2, 3))
+    return (1.0 - num / den.clamp(min=1e-6)).mean()
 
 
 def fusion_loss(y, cbcr, ir_t, vis_t):
@@ -161,6 +188,12 @@ def main():
                     help="extra weight of the SSIM term on restoration samples only (the prompt gate scores SSIM "
                          "against the clean sources; the intensity-to-max and gradient terms can pull the other way, "
                          "e.g. towards keeping a blurred infrared frame's weight)")
+    ap.add_argument("--restore-qabf", type=float, default=0.0,
+                    help="weight of a differentiable Qabf against the clean sources on restoration samples (the gate's "
+                         "other score); same tasks as --restore-ssim-on")
+    ap.add_argument("--restore-ssim-on", default="",
+                    help="comma-separated tasks that get the --restore-ssim term (default: every restoration task), "
+                         "e.g. low_contrast,low_resolution when it costs the visible tasks their Qabf")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     ap.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
@@ -176,6 +209,10 @@ def main():
             boost[name] = float(w)
         except ValueError:
             raise UserError(f"--task-weight: '{item}' is not TASK=number") from None
+    restore_on = {t for t in args.restore_ssim_on.split(",") if t}
+    unknown = restore_on - {m[0] for m in MIX}
+    if unknown:
+        raise UserError(f"--restore-ssim-on: unknown task(s) {', '.join(sorted(unknown))}")
     rt = args.config in R.CONFIGS
     args.runs = args.runs or RUNS.get(args.config, RUNS["v2"])
     args.crop = args.crop or (256 if rt else 128)
@@ -233,8 +270,10 @@ def main():
     for p, t in text_train:
         by_task.setdefault(t, []).append(p)
     batches = Batch(sampler, rng, g, by_task, text_train, boost)
-    if args.restore_ssim > 0:
-        print(f"restoration samples: extra SSIM weight {args.restore_ssim:g}", flush=True)
+    if args.restore_ssim > 0 or args.restore_qabf > 0:
+        on = ", ".join(sorted(restore_on)) if restore_on else "every restoration task"
+        print(f"restoration samples: extra SSIM weight {args.restore_ssim:g}, Qabf weight {args.restore_qabf:g} on {on}",
+              flush=True)
     if boost:
         print("task weights: " + ", ".join(f"{n} x{w:g}" for n, w in boost.items()), flush=True)
     fields = ["step", "minutes", "lr", "loss", "int", "grad", "ssim", "chroma", "unified", "text", "text_acc"]
@@ -270,9 +309,14 @@ def main():
         l_uni = torch.zeros(())
         sel = bt["restore"] > 0
         l_restore = torch.zeros(())
-        if args.restore_ssim > 0 and sel.any():
-            vty_sel = M.rgb_to_ycbcr(bt["vis_t"][sel])[0]
-            l_restore = 1.0 - 0.5 * (ssim_map(y[sel], bt["ir_t"][sel][:, 0:1]).mean() + ssim_map(y[sel], vty_sel).mean())
+        sel_r = sel & torch.tensor([not restore_on or k_ in restore_on for k_ in bt["kinds"]])
+        if (args.restore_ssim > 0 or args.restore_qabf > 0) and sel_r.any():
+            vty_sel = M.rgb_to_ycbcr(bt["vis_t"][sel_r])[0]
+            ity_sel = bt["ir_t"][sel_r][:, 0:1]
+            l_restore = args.restore_ssim * (1.0 - 0.5 * (ssim_map(y[sel_r], ity_sel).mean()
+                                                          + ssim_map(y[sel_r], vty_sel).mean()))
+            if args.restore_qabf > 0:
+                l_restore = l_restore + args.restore_qabf * qabf_map_loss(y[sel_r], ity_sel, vty_sel)
         if sel.any() and step % 2 == 0:
             # unified loss: degraded input under its task prompt ~ clean input under the pseudo prompt
             if pseudo_ids is None:
@@ -287,7 +331,7 @@ def main():
             l_uni = cos_unified(za, zc)
         l_text = F.cross_entropy(logits, labels)
         loss = (l_int + W["grad"] * l_grad + W["ssim"] * l_ssim + W["chroma"] * l_chroma + W["unified"] * l_uni
-                + W["text"] * l_text + args.restore_ssim * l_restore)
+                + W["text"] * l_text + l_restore)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
