@@ -5,6 +5,7 @@ using LureStream.Engines.Classical;
 using LureStream.Engines.Registration;
 using LureStream.Media.Stills;
 using LureStream.Media.Synthetic;
+using LureStream.Pipeline.Filters;
 using OpenCvSharp;
 
 namespace LureStream.Benchmarks;
@@ -101,6 +102,25 @@ public static class PixelBenchmark
                 ir.ReadOnlyPixels.CopyTo(work.Pixels);
                 Cv2.Resize(workMat, small, small.Size(), 0, 0, InterpolationFlags.Area);
                 Cv2.Resize(small, workMat, new Size(width, height), 0, 0, InterpolationFlags.Linear);
+            },
+            iterations, rounds, threads));
+        // Temporal noise reduction at capture: ours adapts the gain per pixel to the change; OpenCV's recursive
+        // average (accumulateWeighted) uses one fixed gain, the cheapest form of the same filter.
+        var denoise = new TemporalNoiseFilter(0.75, 6);
+        denoise.Apply(work);
+        using var accumulator = new Mat(height, width, MatType.CV_32FC1);
+        workMat.ConvertTo(accumulator, MatType.CV_32FC1);
+        rows.Add(Measure("temporal noise filter (recursive, per frame)", "TemporalNoiseFilter (motion-adaptive gain)", "accumulateWeighted (fixed gain) + convertTo 8U",
+            () =>
+            {
+                ir.ReadOnlyPixels.CopyTo(work.Pixels);
+                denoise.Apply(work);
+            },
+            () =>
+            {
+                ir.ReadOnlyPixels.CopyTo(work.Pixels);
+                Cv2.AccumulateWeighted(workMat, accumulator, 0.25, null!);
+                accumulator.ConvertTo(workMat, MatType.CV_8UC1);
             },
             iterations, rounds, threads));
         GC.KeepAlive(luma);

@@ -1,6 +1,7 @@
 using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Media.Synthetic;
+using LureStream.Pipeline.Filters;
 
 namespace LureStream.Benchmarks;
 
@@ -8,7 +9,7 @@ namespace LureStream.Benchmarks;
 /// <param name="VisibleMeanAbsDeltaY">Mean |ΔY| between consecutive visible input frames (the sensor noise alone).</param>
 /// <param name="FusedMeanAbsDeltaY">Mean |ΔY| between consecutive fused frames.</param>
 public sealed record TemporalStabilityResult(string Engine, string Scene, int Width, int Height, int Frames, double NoiseSigma,
-    double InfraredNoiseSigma, double VisibleMeanAbsDeltaY, double FusedMeanAbsDeltaY)
+    double InfraredNoiseSigma, double VisibleMeanAbsDeltaY, double FusedMeanAbsDeltaY, double InfraredDenoise = 0, double VisibleDenoise = 0)
 {
     /// <summary>Fused flicker relative to the visible input's (1 = the engine adds none; lure-rt's target is ≤ 1.2).</summary>
     public double Ratio => VisibleMeanAbsDeltaY > 0 ? FusedMeanAbsDeltaY / VisibleMeanAbsDeltaY : 0;
@@ -19,6 +20,10 @@ public sealed record TemporalStabilityResult(string Engine, string Scene, int Wi
         yield return "| --- | --- |";
         yield return $"| mean abs ΔY between consecutive visible input frames | {VisibleMeanAbsDeltaY:F3} |";
         yield return $"| mean abs ΔY between consecutive fused frames | {FusedMeanAbsDeltaY:F3} |";
+        if (InfraredDenoise > 0 || VisibleDenoise > 0)
+        {
+            yield return $"| temporal noise reduction at capture (infrared / visible strength) | {InfraredDenoise:0.##} / {VisibleDenoise:0.##} |";
+        }
         yield return $"| ratio fused / visible | {Ratio:F3} |";
     }
 }
@@ -28,6 +33,8 @@ public sealed record TemporalStabilityResult(string Engine, string Scene, int Wi
 /// repeat), fused frame by frame under the clean prompts. With noise on the visible sensor only, any fused flicker
 /// beyond the input's comes from the engine itself (a low-resolution prediction that wobbles); with noise on the
 /// infrared sensor too, the fused frame also carries the infrared noise in proportion to its infrared weight.
+/// Optional capture-side temporal noise filters (as <c>sources.*.temporal_denoise</c>) clean the inputs before
+/// fusion; the reference stays the visible camera's raw flicker.
 /// </summary>
 public static class TemporalStabilityBenchmark
 {
@@ -43,7 +50,8 @@ public static class TemporalStabilityBenchmark
     }
 
     public static TemporalStabilityResult Run(IFusionEngine engine, Frame infrared, Frame visible, string scene,
-        int frames = 50, double noiseSigma = 2, double infraredNoiseSigma = 2, int seed = 1, CancellationToken ct = default)
+        int frames = 50, double noiseSigma = 2, double infraredNoiseSigma = 2, int seed = 1, CancellationToken ct = default,
+        TemporalNoiseFilter? infraredDenoise = null, TemporalNoiseFilter? visibleDenoise = null)
     {
         if (frames < 2)
         {
@@ -54,6 +62,7 @@ public static class TemporalStabilityBenchmark
         var ir = Frame.CreateUnpooled(w, h, PixelFormat.Gray8);
         var vis = Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
         var fused = Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
+        var visFiltered = Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
         var visY = new float[2][] { new float[w * h], new float[w * h] };
         var fusedY = new float[2][] { new float[w * h], new float[w * h] };
         double visDelta = 0, fusedDelta = 0;
@@ -62,7 +71,10 @@ public static class TemporalStabilityBenchmark
             ct.ThrowIfCancellationRequested();
             AddNoise(infrared.ReadOnlyPixels, ir.Pixels, infraredNoiseSigma, rng);
             AddNoise(visible.ReadOnlyPixels, vis.Pixels, noiseSigma, rng);
-            engine.Fuse(ir, vis, fused, FusionPrompts.Clean);
+            infraredDenoise?.Apply(ir);
+            visFiltered.CopyFrom(vis);
+            visibleDenoise?.Apply(visFiltered);
+            engine.Fuse(ir, visFiltered, fused, FusionPrompts.Clean);
             int k = n & 1;
             Luma(vis.ReadOnlyPixels, visY[k]);
             Luma(fused.ReadOnlyPixels, fusedY[k]);
@@ -72,7 +84,8 @@ public static class TemporalStabilityBenchmark
                 fusedDelta += MeanAbsDifference(fusedY[k], fusedY[1 - k]);
             }
         }
-        return new TemporalStabilityResult(engine.Name, scene, w, h, frames, noiseSigma, infraredNoiseSigma, visDelta / (frames - 1), fusedDelta / (frames - 1));
+        return new TemporalStabilityResult(engine.Name, scene, w, h, frames, noiseSigma, infraredNoiseSigma, visDelta / (frames - 1),
+            fusedDelta / (frames - 1), infraredDenoise?.Strength ?? 0, visibleDenoise?.Strength ?? 0);
     }
 
     private static void AddNoise(ReadOnlySpan<byte> clean, Span<byte> noisy, double sigma, Random rng)

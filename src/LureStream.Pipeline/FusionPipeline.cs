@@ -4,6 +4,7 @@ using LureStream.Core.Frames;
 using LureStream.Core.Fusion;
 using LureStream.Core.Media;
 using LureStream.Core.Options;
+using LureStream.Pipeline.Filters;
 using LureStream.Pipeline.Metrics;
 using LureStream.Pipeline.Stages;
 using Serilog;
@@ -108,9 +109,11 @@ public sealed class FusionPipeline
 
         bool restart = IsLive;
         _captureIr = new CaptureStage(Modality.Infrared, irSource, () => _openSource(irUri, Modality.Infrared, irRequest),
-            irChannel.Writer, Metrics.CaptureInfrared, Metrics, restart, _options.Sources.Infrared.RestartBackoffSeconds);
+            irChannel.Writer, Metrics.CaptureInfrared, Metrics, restart, _options.Sources.Infrared.RestartBackoffSeconds,
+            Denoiser(Modality.Infrared, _options.Sources.Infrared));
         _captureVis = new CaptureStage(Modality.Visible, visSource, () => _openSource(visUri, Modality.Visible, visRequest),
-            visChannel.Writer, Metrics.CaptureVisible, Metrics, restart, _options.Sources.Visible.RestartBackoffSeconds);
+            visChannel.Writer, Metrics.CaptureVisible, Metrics, restart, _options.Sources.Visible.RestartBackoffSeconds,
+            Denoiser(Modality.Visible, _options.Sources.Visible));
         var sync = new SyncStage(irChannel.Reader, visChannel.Reader, pairChannel.Writer, Metrics, IsLive,
             TimeSpan.FromMilliseconds(_options.Sync.ToleranceMs), TimeSpan.FromMilliseconds(_options.Sync.MaxWaitMs));
         _fuse = new FuseStage(pairChannel.Reader, fusedChannel.Writer, _engine, _prompts, _registration, outputPool, Metrics.Fuse)
@@ -199,6 +202,17 @@ public sealed class FusionPipeline
             throw new InvalidOperationException("the pipeline is not running");
         }
         _publish.ReplaceSinks(sinks);
+    }
+
+    private TemporalNoiseFilter? Denoiser(Modality modality, SourceOptions source)
+    {
+        if (source.TemporalDenoise <= 0)
+        {
+            return null;
+        }
+        _log.Information("{Modality} temporal noise reduction: strength {Strength}, static below {Threshold} levels",
+            modality, source.TemporalDenoise, source.TemporalDenoiseThreshold);
+        return new TemporalNoiseFilter(source.TemporalDenoise, source.TemporalDenoiseThreshold);
     }
 
     private void CompleteSinks()

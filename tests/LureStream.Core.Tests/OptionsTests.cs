@@ -22,6 +22,8 @@ public class OptionsTests
         Assert.Equal("auto", o.Sources.Mode);
         Assert.Equal("auto", o.Fusion.Binding);
         Assert.Equal(1, o.Fusion.RtRefreshEvery);
+        Assert.Equal(0, o.Sources.Infrared.TemporalDenoise);
+        Assert.Equal(6, o.Sources.Infrared.TemporalDenoiseThreshold);
     }
 
     [Fact]
@@ -62,6 +64,9 @@ public class OptionsTests
     [InlineData("fusion:\n  providers:\n    - name: opencl\n", "fusion.providers[0].name")]
     [InlineData("fusion:\n  binding: bind-once\n", "fusion.binding")]
     [InlineData("fusion:\n  rt_refresh_every: 0\n", "fusion.rt_refresh_every")]
+    [InlineData("sources:\n  infrared: { uri: x, temporal_denoise: 0.95 }\n  visible: { uri: x }\n", "sources.infrared.temporal_denoise")]
+    [InlineData("sources:\n  infrared: { uri: x }\n  visible: { uri: x, temporal_denoise: -0.1 }\n", "sources.visible.temporal_denoise")]
+    [InlineData("sources:\n  infrared: { uri: x, temporal_denoise: 0.5, temporal_denoise_threshold: 0 }\n  visible: { uri: x }\n", "sources.infrared.temporal_denoise_threshold")]
     [InlineData("fusion:\n  providers:\n    - name: tensorrt\n      profile: { min: 640x512, opt: 320x256, max: 1280x1024 }\n", "fusion.providers[0].profile")]
     [InlineData("fusion:\n  providers:\n    - name: tensorrt\n      profile: { opt: 640 }\n", "fusion.providers[0].profile.opt")]
     [InlineData("fusion:\n  providers:\n    - name: tensorrt\n      builder_optimization_level: 7\n", "fusion.providers[0].builder_optimization_level")]

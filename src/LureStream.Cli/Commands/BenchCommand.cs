@@ -7,6 +7,7 @@ using LureStream.Core.Options;
 using LureStream.Engines.Conditions;
 using LureStream.Engines.Lure;
 using LureStream.Engines.LureRt;
+using LureStream.Pipeline.Filters;
 using LureStream.Prompts.Conditions;
 using LureStream.Evaluation.Conditions;
 
@@ -188,9 +189,12 @@ public static class BenchCommand
         var frames = new Option<int>("--frames") { Description = "Frames of the static clip.", DefaultValueFactory = _ => 50 };
         var noise = new Option<double>("--noise") { Description = "Visible sensor noise per frame, standard deviation in levels.", DefaultValueFactory = _ => 2.0 };
         var irNoise = new Option<double>("--ir-noise") { Description = "Infrared sensor noise per frame (0 isolates the engine's own flicker).", DefaultValueFactory = _ => 2.0 };
+        var irDenoise = new Option<double>("--ir-denoise") { Description = "Temporal noise reduction on the infrared capture, 0 (off) to 0.9 (sources.infrared.temporal_denoise).", DefaultValueFactory = _ => 0.0 };
+        var visDenoise = new Option<double>("--vis-denoise") { Description = "Temporal noise reduction on the visible capture, 0 (off) to 0.9 (sources.visible.temporal_denoise).", DefaultValueFactory = _ => 0.0 };
+        var denoiseThreshold = new Option<double>("--denoise-threshold") { Description = "Change in levels up to which a pixel counts as static (sources.*.temporal_denoise_threshold).", DefaultValueFactory = _ => 6.0 };
         var command = new Command("stability", "Flicker on a static camera: one still pair re-captured with fresh sensor noise every frame; mean |ΔY| between consecutive fused frames against the visible input's (ratio).")
         {
-            engine, model, size, ir, vis, frames, noise, irNoise,
+            engine, model, size, ir, vis, frames, noise, irNoise, irDenoise, visDenoise, denoiseThreshold,
         };
         CliContext.SetHandler(command, (p, ct) =>
         {
@@ -232,7 +236,9 @@ public static class BenchCommand
                     fusion.SetBundle(m);
                 }
                 using var selection = Engines.FusionEngineFactory.Create(fusion);
-                var result = TemporalStabilityBenchmark.Run(selection.Engine, irFrame, visFrame, scene, n, sigma, irSigma, ct: ct);
+                var result = TemporalStabilityBenchmark.Run(selection.Engine, irFrame, visFrame, scene, n, sigma, irSigma, ct: ct,
+                    infraredDenoise: Denoiser(p.GetValue(irDenoise), p.GetValue(denoiseThreshold), "--ir-denoise"),
+                    visibleDenoise: Denoiser(p.GetValue(visDenoise), p.GetValue(denoiseThreshold), "--vis-denoise"));
                 foreach (var line in result.ToMarkdown())
                 {
                     Console.WriteLine(line);
@@ -241,6 +247,19 @@ public static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static TemporalNoiseFilter? Denoiser(double strength, double threshold, string option)
+    {
+        if (strength is < 0 or > TemporalNoiseFilter.MaxStrength || double.IsNaN(strength))
+        {
+            throw new LureStreamException($"{option} {strength}: use 0 (off) to {TemporalNoiseFilter.MaxStrength}");
+        }
+        if (threshold is < 0.5 or > 64 || double.IsNaN(threshold))
+        {
+            throw new LureStreamException($"--denoise-threshold {threshold}: use 0.5 to 64 levels");
+        }
+        return strength > 0 ? new TemporalNoiseFilter(strength, threshold) : null;
     }
 
     private static Option<int> RtRefreshOption() => new("--rt-refresh-every")

@@ -42,6 +42,16 @@ public sealed class SourceOptions
 
     /// <summary>Seconds between restart attempts of a failed live source (doubles up to 30 s).</summary>
     public double RestartBackoffSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// Motion-adaptive temporal noise reduction at capture, 0 (off, the default) to 0.9: how strongly a static pixel
+    /// is averaged over time (0.75 ≈ the last 7 frames). Changes larger than <see cref="TemporalDenoiseThreshold"/>
+    /// pass at once. For noisy sensors on a fixed mount, typically thermal cores without their own TNR.
+    /// </summary>
+    public double TemporalDenoise { get; set; }
+
+    /// <summary>Change in 8-bit levels up to which a pixel counts as static (about 3× the sensor's noise σ).</summary>
+    public double TemporalDenoiseThreshold { get; set; } = 6;
 }
 
 public sealed class FusionOptions

@@ -30,6 +30,11 @@ public static class OptionsValidator
         Check(o.Sources.QueueDepth is >= 1 and <= 256, "sources.queue_depth", "must be between 1 and 256");
         Check(o.Sources.Infrared.RestartBackoffSeconds > 0, "sources.infrared.restart_backoff_seconds", "must be positive");
         Check(o.Sources.Visible.RestartBackoffSeconds > 0, "sources.visible.restart_backoff_seconds", "must be positive");
+        foreach (var (name, source) in new[] { ("infrared", o.Sources.Infrared), ("visible", o.Sources.Visible) })
+        {
+            Check(source.TemporalDenoise is >= 0 and <= 0.9, $"sources.{name}.temporal_denoise", "must be within 0 (off) and 0.9");
+            Check(source.TemporalDenoiseThreshold is >= 0.5 and <= 64, $"sources.{name}.temporal_denoise_threshold", "must be within 0.5 and 64 levels");
+        }
 
         Check(o.Fusion.Width is >= 16 and <= 8192, "fusion.width", $"{o.Fusion.Width} is outside 16..8192");
         Check(o.Fusion.Height is >= 16 and <= 8192, "fusion.height", $"{o.Fusion.Height} is outside 16..8192");

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using LureStream.Core;
 using LureStream.Core.Frames;
 using LureStream.Core.Media;
+using LureStream.Pipeline.Filters;
 using LureStream.Pipeline.Metrics;
 using Serilog;
 
@@ -10,7 +11,8 @@ namespace LureStream.Pipeline.Stages;
 /// <summary>
 /// Reads one source on its own thread and writes frames into the stage's channel. Live sources that fail or end
 /// are reopened with exponential backoff (the other modality keeps flowing meanwhile); recorded sources end the
-/// stream at end-of-file and fail the run on error.
+/// stream at end-of-file and fail the run on error. An optional temporal noise filter cleans each frame in place on
+/// this thread (so it overlaps with fusion) and starts over after a restart.
 /// </summary>
 public sealed class CaptureStage
 {
@@ -22,11 +24,13 @@ public sealed class CaptureStage
     private readonly bool _restartOnFailure;
     private readonly double _backoffSeconds;
     private readonly ILogger _log;
+    private readonly TemporalNoiseFilter? _denoise;
     private IFrameSource? _source;
     private double _backoff;
 
     public CaptureStage(Modality modality, IFrameSource first, Func<IFrameSource> reopen, ChannelWriter<Frame> output,
-        StageMetrics metrics, PipelineMetrics pipeline, bool restartOnFailure, double backoffSeconds)
+        StageMetrics metrics, PipelineMetrics pipeline, bool restartOnFailure, double backoffSeconds,
+        TemporalNoiseFilter? denoise = null)
     {
         _modality = modality;
         _source = first;
@@ -36,6 +40,7 @@ public sealed class CaptureStage
         _pipeline = pipeline;
         _restartOnFailure = restartOnFailure;
         _backoffSeconds = backoffSeconds;
+        _denoise = denoise;
         _log = Log.ForContext("Stage", "capture_" + modality.ShortName());
     }
 
@@ -79,6 +84,7 @@ public sealed class CaptureStage
                 IsUp = false;
                 _source?.Dispose();
                 _source = null;
+                _denoise?.Reset(); // the reopened camera may point elsewhere: no history to blend with
                 _pipeline.CountSourceRestart();
                 if (ct.WaitHandle.WaitOne(TimeSpan.FromSeconds(_backoff)))
                 {
@@ -108,6 +114,7 @@ public sealed class CaptureStage
             }
             frame.Source = _modality;
             _metrics.CountIn();
+            _denoise?.Apply(frame);
             _backoff = _backoffSeconds; // delivering again: the next failure starts a fresh back-off
             if (!_output.Write(frame, ct))
             {
