@@ -21,7 +21,7 @@ public class OptionsTests
         Assert.Equal("auto", o.Fusion.Engine);
         Assert.Equal("auto", o.Sources.Mode);
         Assert.Equal("auto", o.Fusion.Binding);
-        Assert.Equal(1, o.Fusion.RtRefreshEvery);
+        Assert.Equal(2, o.Fusion.RtRefreshEvery);
         Assert.Equal(0, o.Sources.Infrared.TemporalDenoise);
         Assert.Equal(6, o.Sources.Infrared.TemporalDenoiseThreshold);
     }
@@ -38,11 +38,11 @@ public class OptionsTests
                 port: 9554
                 mount: /x
             fusion:
-              rt_refresh_every: 2
+              rt_refresh_every: 3
             """);
         Assert.Equal(12.5, o.Sync.ToleranceMs);
         Assert.Equal(9554, o.Sinks[0].Port);
-        Assert.Equal(2, o.Fusion.RtRefreshEvery);
+        Assert.Equal(3, o.Fusion.RtRefreshEvery);
     }
 
     [Fact]

@@ -191,10 +191,11 @@ public static class BenchCommand
         var irNoise = new Option<double>("--ir-noise") { Description = "Infrared sensor noise per frame (0 isolates the engine's own flicker).", DefaultValueFactory = _ => 2.0 };
         var irDenoise = new Option<double>("--ir-denoise") { Description = "Temporal noise reduction on the infrared capture, 0 (off) to 0.9 (sources.infrared.temporal_denoise).", DefaultValueFactory = _ => 0.0 };
         var visDenoise = new Option<double>("--vis-denoise") { Description = "Temporal noise reduction on the visible capture, 0 (off) to 0.9 (sources.visible.temporal_denoise).", DefaultValueFactory = _ => 0.0 };
+        var refresh = RtRefreshOption();
         var denoiseThreshold = new Option<double>("--denoise-threshold") { Description = "Change in levels up to which a pixel counts as static (sources.*.temporal_denoise_threshold).", DefaultValueFactory = _ => 6.0 };
         var command = new Command("stability", "Flicker on a static camera: one still pair re-captured with fresh sensor noise every frame; mean |ΔY| between consecutive fused frames against the visible input's (ratio).")
         {
-            engine, model, size, ir, vis, frames, noise, irNoise, irDenoise, visDenoise, denoiseThreshold,
+            engine, model, size, ir, vis, frames, noise, irNoise, irDenoise, visDenoise, denoiseThreshold, refresh,
         };
         CliContext.SetHandler(command, (p, ct) =>
         {
@@ -230,7 +231,10 @@ public static class BenchCommand
             using (irFrame)
             using (visFrame)
             {
-                var fusion = new FusionOptions { Width = visFrame.Width, Height = visFrame.Height, Engine = p.GetValue(engine)! };
+                var fusion = new FusionOptions
+                {
+                    Width = visFrame.Width, Height = visFrame.Height, Engine = p.GetValue(engine)!, RtRefreshEvery = RtRefresh(p, refresh),
+                };
                 if (p.GetValue(model) is { } m)
                 {
                     fusion.SetBundle(m);
@@ -266,7 +270,7 @@ public static class BenchCommand
     {
         HelpName = "N",
         Description = "lure-rt only: run the network on every N-th frame (1–30), the frames between reuse its maps (fusion.rt_refresh_every).",
-        DefaultValueFactory = _ => 1,
+        DefaultValueFactory = _ => new FusionOptions().RtRefreshEvery,
     };
 
     private static int RtRefresh(ParseResult p, Option<int> option)
