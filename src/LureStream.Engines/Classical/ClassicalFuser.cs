@@ -280,7 +280,7 @@ public sealed class ClassicalFuser : IFusionEngine
             var vmg = Vector.LoadUnsafe(ref mg, (nuint)i);
             var vmp = Vector.LoadUnsafe(ref mp, (nuint)i);
             var cov = Vector.LoadUnsafe(ref gp, (nuint)i) - vmg * vmp;
-            var variance = Vector.Max(Vector.LoadUnsafe(ref gg, (nuint)i) - vmg * vmg, Vector<float>.Zero);
+            var variance = Vector.MaxNative(Vector.LoadUnsafe(ref gg, (nuint)i) - vmg * vmg, Vector<float>.Zero);
             var a = cov / (variance + e);
             a.StoreUnsafe(ref gp, (nuint)i);
             (vmp - a * vmg).StoreUnsafe(ref gg, (nuint)i);
@@ -454,8 +454,8 @@ public sealed class ClassicalFuser : IFusionEngine
         {
             nuint o = (nuint)i;
             var vg = Vector.LoadUnsafe(ref pg, o);
-            var wb = Vector.Min(Vector.Max(Vector.LoadUnsafe(ref pab, o) * vg + Vector.LoadUnsafe(ref pbb, o), zero), one);
-            var wd = Vector.Min(Vector.Max(Vector.LoadUnsafe(ref pad, o) * vg + Vector.LoadUnsafe(ref pbd, o), zero), one);
+            var wb = Vector.MinNative(Vector.MaxNative(Vector.LoadUnsafe(ref pab, o) * vg + Vector.LoadUnsafe(ref pbb, o), zero), one);
+            var wd = Vector.MinNative(Vector.MaxNative(Vector.LoadUnsafe(ref pad, o) * vg + Vector.LoadUnsafe(ref pbd, o), zero), one);
             var vyv = Vector.LoadUnsafe(ref pyv, o);
             var vbv = Vector.LoadUnsafe(ref pbv, o);
             var vbi = Vector.LoadUnsafe(ref pbi, o);
