@@ -191,6 +191,9 @@ def main():
     ap.add_argument("--restore-qabf", type=float, default=0.0,
                     help="weight of a differentiable Qabf against the clean sources on restoration samples (the gate's "
                          "other score); same tasks as --restore-ssim-on")
+    ap.add_argument("--restore-qabf-on", default="",
+                    help="comma-separated tasks that get the --restore-qabf term (default: those of --restore-ssim-on), "
+                         "e.g. to keep it off low_resolution, whose SSIM it costs")
     ap.add_argument("--restore-ssim-on", default="",
                     help="comma-separated tasks that get the --restore-ssim term (default: every restoration task), "
                          "e.g. low_contrast,low_resolution when it costs the visible tasks their Qabf")
@@ -210,9 +213,10 @@ def main():
         except ValueError:
             raise UserError(f"--task-weight: '{item}' is not TASK=number") from None
     restore_on = {t for t in args.restore_ssim_on.split(",") if t}
-    unknown = restore_on - {m[0] for m in MIX}
+    qabf_on = {t for t in args.restore_qabf_on.split(",") if t} or restore_on
+    unknown = (restore_on | qabf_on) - {m[0] for m in MIX}
     if unknown:
-        raise UserError(f"--restore-ssim-on: unknown task(s) {', '.join(sorted(unknown))}")
+        raise UserError(f"--restore-ssim-on/--restore-qabf-on: unknown task(s) {', '.join(sorted(unknown))}")
     rt = args.config in R.CONFIGS
     args.runs = args.runs or RUNS.get(args.config, RUNS["v2"])
     args.crop = args.crop or (256 if rt else 128)
@@ -272,7 +276,8 @@ def main():
     batches = Batch(sampler, rng, g, by_task, text_train, boost)
     if args.restore_ssim > 0 or args.restore_qabf > 0:
         on = ", ".join(sorted(restore_on)) if restore_on else "every restoration task"
-        print(f"restoration samples: extra SSIM weight {args.restore_ssim:g}, Qabf weight {args.restore_qabf:g} on {on}",
+        q_on = ", ".join(sorted(qabf_on)) if qabf_on else "every restoration task"
+        print(f"restoration samples: extra SSIM weight {args.restore_ssim:g} on {on}; Qabf weight {args.restore_qabf:g} on {q_on}",
               flush=True)
     if boost:
         print("task weights: " + ", ".join(f"{n} x{w:g}" for n, w in boost.items()), flush=True)
@@ -310,13 +315,15 @@ def main():
         sel = bt["restore"] > 0
         l_restore = torch.zeros(())
         sel_r = sel & torch.tensor([not restore_on or k_ in restore_on for k_ in bt["kinds"]])
-        if (args.restore_ssim > 0 or args.restore_qabf > 0) and sel_r.any():
+        if args.restore_ssim > 0 and sel_r.any():
             vty_sel = M.rgb_to_ycbcr(bt["vis_t"][sel_r])[0]
             ity_sel = bt["ir_t"][sel_r][:, 0:1]
             l_restore = args.restore_ssim * (1.0 - 0.5 * (ssim_map(y[sel_r], ity_sel).mean()
                                                           + ssim_map(y[sel_r], vty_sel).mean()))
-            if args.restore_qabf > 0:
-                l_restore = l_restore + args.restore_qabf * qabf_map_loss(y[sel_r], ity_sel, vty_sel)
+        sel_q = sel & torch.tensor([not qabf_on or k_ in qabf_on for k_ in bt["kinds"]])
+        if args.restore_qabf > 0 and sel_q.any():
+            l_restore = l_restore + args.restore_qabf * qabf_map_loss(
+                y[sel_q], bt["ir_t"][sel_q][:, 0:1], M.rgb_to_ycbcr(bt["vis_t"][sel_q])[0])
         if sel.any() and step % 2 == 0:
             # unified loss: degraded input under its task prompt ~ clean input under the pseudo prompt
             if pseudo_ids is None:
