@@ -62,7 +62,8 @@ public static class TemporalStabilityBenchmark
         var ir = Frame.CreateUnpooled(w, h, PixelFormat.Gray8);
         var vis = Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
         var fused = Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
-        var visFiltered = Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
+        // The visible camera's raw frames stay the reference; a visible filter works on a copy.
+        var visFused = visibleDenoise is null ? vis : Frame.CreateUnpooled(w, h, PixelFormat.Rgb24);
         var visY = new float[2][] { new float[w * h], new float[w * h] };
         var fusedY = new float[2][] { new float[w * h], new float[w * h] };
         double visDelta = 0, fusedDelta = 0;
@@ -72,9 +73,12 @@ public static class TemporalStabilityBenchmark
             AddNoise(infrared.ReadOnlyPixels, ir.Pixels, infraredNoiseSigma, rng);
             AddNoise(visible.ReadOnlyPixels, vis.Pixels, noiseSigma, rng);
             infraredDenoise?.Apply(ir);
-            visFiltered.CopyFrom(vis);
-            visibleDenoise?.Apply(visFiltered);
-            engine.Fuse(ir, visFiltered, fused, FusionPrompts.Clean);
+            if (visibleDenoise is not null)
+            {
+                visFused.CopyFrom(vis);
+                visibleDenoise.Apply(visFused);
+            }
+            engine.Fuse(ir, visFused, fused, FusionPrompts.Clean);
             int k = n & 1;
             Luma(vis.ReadOnlyPixels, visY[k]);
             Luma(fused.ReadOnlyPixels, fusedY[k]);

@@ -4,6 +4,7 @@ using LureStream.Core.Media;
 using LureStream.Engines.Classical;
 using LureStream.Media.Sources;
 using LureStream.Pipeline.Stages;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Pipeline.Tests;
@@ -79,9 +80,7 @@ public class TemporalDenoiseRunTests
             var px = frame.Pixels;
             for (int i = 0; i < px.Length; i++)
             {
-                double u = 1 - _rng.NextDouble(), v = _rng.NextDouble();
-                double z = Math.Sqrt(-2 * Math.Log(u)) * Math.Cos(2 * Math.PI * v);
-                px[i] = (byte)Math.Clamp((int)Math.Round(_still[i] + 3 * z), 0, 255);
+                px[i] = (byte)Math.Clamp((int)Math.Round(_still[i] + 3 * Noise.Gaussian(_rng)), 0, 255);
             }
             return frame;
         }

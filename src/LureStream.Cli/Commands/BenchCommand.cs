@@ -255,13 +255,9 @@ public static class BenchCommand
 
     private static TemporalNoiseFilter? Denoiser(double strength, double threshold, string option)
     {
-        if (strength is < 0 or > TemporalNoiseFilter.MaxStrength || double.IsNaN(strength))
+        if (TemporalNoiseFilter.SettingsProblem(strength, threshold) is { } problem)
         {
-            throw new LureStreamException($"{option} {strength}: use 0 (off) to {TemporalNoiseFilter.MaxStrength}");
-        }
-        if (threshold is < 0.5 or > 64 || double.IsNaN(threshold))
-        {
-            throw new LureStreamException($"--denoise-threshold {threshold}: use 0.5 to 64 levels");
+            throw new LureStreamException($"{option} / --denoise-threshold: {problem}");
         }
         return strength > 0 ? new TemporalNoiseFilter(strength, threshold) : null;
     }

@@ -18,6 +18,9 @@ public sealed class TemporalNoiseFilter
     /// <summary>Strongest smoothing allowed (a static pixel then follows the scene with k = 0.1).</summary>
     public const double MaxStrength = 0.9;
 
+    /// <summary>Range of the static-change threshold, in 8-bit levels.</summary>
+    public const double MinThreshold = 0.5, MaxThreshold = 64;
+
     private readonly float _minGain;
     private readonly float _threshold;
     private readonly float _slope;
@@ -30,13 +33,9 @@ public sealed class TemporalNoiseFilter
     /// <param name="thresholdLevels">Change (8-bit levels) up to which a pixel counts as static: about 3× the sensor noise σ.</param>
     public TemporalNoiseFilter(double strength, double thresholdLevels)
     {
-        if (strength is < 0 or > MaxStrength || double.IsNaN(strength))
+        if (SettingsProblem(strength, thresholdLevels) is { } problem)
         {
-            throw new ArgumentOutOfRangeException(nameof(strength), strength, $"temporal denoise strength must be within 0..{MaxStrength}");
-        }
-        if (thresholdLevels is < 0.5 or > 64 || double.IsNaN(thresholdLevels))
-        {
-            throw new ArgumentOutOfRangeException(nameof(thresholdLevels), thresholdLevels, "temporal denoise threshold must be within 0.5..64 levels");
+            throw new ArgumentOutOfRangeException(nameof(strength), problem);
         }
         Strength = strength;
         ThresholdLevels = thresholdLevels;
@@ -44,6 +43,14 @@ public sealed class TemporalNoiseFilter
         _threshold = (float)thresholdLevels;
         _slope = (float)(strength / thresholdLevels);
     }
+
+    /// <summary>What is wrong with these settings, in one line; null when they are valid.</summary>
+    public static string? SettingsProblem(double strength, double thresholdLevels) =>
+        strength is < 0 or > MaxStrength || double.IsNaN(strength)
+            ? $"temporal denoise strength {strength} must be within 0 (off) and {MaxStrength}"
+            : thresholdLevels is < MinThreshold or > MaxThreshold || double.IsNaN(thresholdLevels)
+                ? $"temporal denoise threshold {thresholdLevels} must be within {MinThreshold} and {MaxThreshold} levels"
+                : null;
 
     public double Strength { get; }
     public double ThresholdLevels { get; }

@@ -27,7 +27,7 @@ public class TemporalNoiseFilterTests
             var px = frame.Pixels;
             for (int i = 0; i < px.Length; i++)
             {
-                px[i] = (byte)Math.Clamp((int)Math.Round(120 + 2 * Gaussian(rng)), 0, 255);
+                px[i] = (byte)Math.Clamp((int)Math.Round(120 + 2 * Noise.Gaussian(rng)), 0, 255);
             }
             var raw = px.ToArray();
             filter.Apply(frame);
@@ -146,12 +146,6 @@ public class TemporalNoiseFilterTests
         rng.NextBytes(frame.Pixels);
         filter.Apply(frame);
         Assert.Equal(0, Allocations.MinimumPerRound(() => filter.Apply(frame), warmup: 40, rounds: 5, callsPerRound: 5));
-    }
-
-    private static double Gaussian(Random rng)
-    {
-        double u = 1 - rng.NextDouble(), v = rng.NextDouble();
-        return Math.Sqrt(-2 * Math.Log(u)) * Math.Cos(2 * Math.PI * v);
     }
 
     private static double MeanSquaredDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
