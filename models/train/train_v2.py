@@ -197,6 +197,14 @@ def main():
     ap.add_argument("--restore-ssim-on", default="",
                     help="comma-separated tasks that get the --restore-ssim term (default: every restoration task), "
                          "e.g. low_contrast,low_resolution when it costs the visible tasks their Qabf")
+    ap.add_argument("--restore-teacher", type=float, default=0.0,
+                    help="weight of an L1 pull of a restoration sample's fused luminance towards the network's own "
+                         "fusion of the CLEAN pair under the pseudo prompt (no gradient through that target): the "
+                         "prompt gate asks a task prompt to undo the degradation, and the clean-pair fusion is what "
+                         "undoing it fully looks like (the fixed intensity/gradient targets pull towards the brighter "
+                         "or sharper source instead)")
+    ap.add_argument("--restore-teacher-on", default="",
+                    help="comma-separated tasks that get the --restore-teacher term (default: every restoration task)")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     ap.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
@@ -214,9 +222,10 @@ def main():
             raise UserError(f"--task-weight: '{item}' is not TASK=number") from None
     restore_on = {t for t in args.restore_ssim_on.split(",") if t}
     qabf_on = {t for t in args.restore_qabf_on.split(",") if t} or restore_on
-    unknown = (restore_on | qabf_on) - {m[0] for m in MIX}
+    teacher_on = {t for t in args.restore_teacher_on.split(",") if t}
+    unknown = (restore_on | qabf_on | teacher_on) - {m[0] for m in MIX}
     if unknown:
-        raise UserError(f"--restore-ssim-on/--restore-qabf-on: unknown task(s) {', '.join(sorted(unknown))}")
+        raise UserError(f"--restore-ssim-on/--restore-qabf-on/--restore-teacher-on: unknown task(s) {', '.join(sorted(unknown))}")
     rt = args.config in R.CONFIGS
     args.runs = args.runs or RUNS.get(args.config, RUNS["v2"])
     args.crop = args.crop or (256 if rt else 128)
@@ -279,6 +288,9 @@ def main():
         q_on = ", ".join(sorted(qabf_on)) if qabf_on else "every restoration task"
         print(f"restoration samples: extra SSIM weight {args.restore_ssim:g} on {on}; Qabf weight {args.restore_qabf:g} on {q_on}",
               flush=True)
+    if args.restore_teacher > 0:
+        print(f"restoration samples: teacher weight {args.restore_teacher:g} on "
+              f"{', '.join(sorted(teacher_on)) if teacher_on else 'every restoration task'}", flush=True)
     if boost:
         print("task weights: " + ", ".join(f"{n} x{w:g}" for n, w in boost.items()), flush=True)
     fields = ["step", "minutes", "lr", "loss", "int", "grad", "ssim", "chroma", "unified", "text", "text_acc"]
@@ -324,18 +336,27 @@ def main():
         if args.restore_qabf > 0 and sel_q.any():
             l_restore = l_restore + args.restore_qabf * qabf_map_loss(
                 y[sel_q], bt["ir_t"][sel_q][:, 0:1], M.rgb_to_ycbcr(bt["vis_t"][sel_q])[0])
-        if sel.any() and step % 2 == 0:
-            # unified loss: degraded input under its task prompt ~ clean input under the pseudo prompt
+        sel_t = sel & torch.tensor([not teacher_on or k_ in teacher_on for k_ in bt["kinds"]])
+        want_uni = sel.any() and step % 2 == 0
+        want_teacher = args.restore_teacher > 0 and sel_t.any()
+        if want_uni or want_teacher:
+            # the clean pair under the pseudo prompt: the unified loss's latent target and the teacher's fusion
             if pseudo_ids is None:
                 pseudo_ids = batch_ids(tok, [P.PSEUDO_PROMPT])
             k = int(sel.sum())
             idx = sel.nonzero().flatten()
+            ir_c, vis_c = bt["ir_clean"][idx], bt["vis_clean"][idx]
             with torch.no_grad():
                 e_pd = net.text(*pseudo_ids)[0].expand(2 * k, -1)
-                zc = net.encoder(torch.cat([bt["ir_clean"][idx], bt["vis_clean"][idx]]), e_pd,
-                                 torch.tensor([1] * k + [0] * k, dtype=torch.long))
-            za = [torch.cat([z[:b][idx], z[b:][idx]]) for z in zs]
-            l_uni = cos_unified(za, zc)
+                zc = net.encoder(torch.cat([ir_c, vis_c]), e_pd, torch.tensor([1] * k + [0] * k, dtype=torch.long))
+                y_teacher = net.fuse([z[:k] for z in zc], [z[k:] for z in zc], ir_c, vis_c)[1] if want_teacher else None
+            if want_uni:
+                # unified loss: degraded input under its task prompt ~ clean input under the pseudo prompt
+                za = [torch.cat([z[:b][idx], z[b:][idx]]) for z in zs]
+                l_uni = cos_unified(za, zc)
+            if want_teacher:
+                among = sel_t[idx]  # the teacher's rows (of the restoration samples) that this term covers
+                l_restore = l_restore + args.restore_teacher * (y[sel_t] - y_teacher[among]).abs().mean()
         l_text = F.cross_entropy(logits, labels)
         loss = (l_int + W["grad"] * l_grad + W["ssim"] * l_ssim + W["chroma"] * l_chroma + W["unified"] * l_uni
                 + W["text"] * l_text + l_restore)
