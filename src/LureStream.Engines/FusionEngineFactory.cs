@@ -5,6 +5,7 @@ using LureStream.Engines.Classical;
 using LureStream.Engines.Conditions;
 using LureStream.Engines.Lure;
 using LureStream.Engines.LureRt;
+using LureStream.Engines.PromptReaders;
 using LureStream.Prompts.Conditions;
 using LureStream.Prompts.Text;
 using LureStream.Onnx;
@@ -162,15 +163,31 @@ public static class FusionEngineFactory
     }
 
     /// <summary>The engine of the bundle's family (LURE or lure-rt), with every condition's prompt embedded up front.</summary>
+    /// <remarks>
+    /// With <paramref name="promptReader"/> (and the reader installed), free text goes through
+    /// <see cref="BundlePromptReader"/>; otherwise the bundle's text encoder embeds it as typed.
+    /// </remarks>
     public static IPromptedEngine CreatePromptedEngine(string modelDir, IReadOnlyList<ProviderOptions>? providers = null, int threads = 0,
-        OrtBindingStyle binding = OrtBindingStyle.Auto, int rtInputScale = 0, int rtRefreshEvery = 1)
+        OrtBindingStyle binding = OrtBindingStyle.Auto, int rtInputScale = 0, int rtRefreshEvery = 1, bool promptReader = false)
     {
         var model = LureModel.Load(modelDir, providers, threads);
         try
         {
             var manifest = model.Manifest;
+            IPromptReader? reader = null;
+            if (promptReader)
+            {
+                if (BundlePromptReader.IsInstalled(out string whyNot))
+                {
+                    reader = new BundlePromptReader(manifest);
+                }
+                else
+                {
+                    Log.ForContext("Stage", "prompts").Warning("Free-text prompts go to the bundle's text encoder as typed: {Why}", whyNot);
+                }
+            }
             var cache = new PromptEmbeddingCache(model.Tokenizer, new OnnxTextEmbedder(model.TextEncoder, manifest.EmbeddingDim),
-                new PromptEmbeddingCacheOptions { MaxTokens = manifest.Tokenizer.MaxLength });
+                new PromptEmbeddingCacheOptions { MaxTokens = manifest.Tokenizer.MaxLength }, reader);
             // Every prompt the detector can choose is embedded now, so switching costs a lookup, never an encoder run.
             cache.Preload(manifest.DefaultPrompts());
             return model.Manifest.IsRealTime
@@ -186,7 +203,7 @@ public static class FusionEngineFactory
 
     private static IPromptedEngine CreatePromptedEngine(string modelDir, FusionOptions options, string family)
     {
-        var engine = CreatePromptedEngine(modelDir, options.Providers, options.Threads, ParseBinding(options.Binding), options.RtInputScale, options.RtRefreshEvery);
+        var engine = CreatePromptedEngine(modelDir, options.Providers, options.Threads, ParseBinding(options.Binding), options.RtInputScale, options.RtRefreshEvery, options.PromptReader);
         if (engine.Model.Manifest.Family == family)
         {
             return engine;

@@ -88,6 +88,14 @@ public sealed class FusionOptions
     /// </summary>
     public int RtRefreshEvery { get; set; } = 2;
 
+    /// <summary>
+    /// Read free-text prompts with the prompt reader (all-MiniLM-L6-v2 and a task head, models/text/prompt-reader.json):
+    /// a text it reads as a task with p ≥ 0.5 is embedded as the bundle's prompt for that task, the one the fusion
+    /// network was trained on; an unclear text goes to the bundle's text encoder as typed. Default true; false sends
+    /// every text to the bundle's encoder as typed.
+    /// </summary>
+    public bool PromptReader { get; set; } = true;
+
     /// <summary>A command's <c>--model</c>: the bundle of the engine asked for (lure-rt's with engine lure-rt).</summary>
     public void SetBundle(string directory)
     {

@@ -8,7 +8,8 @@ namespace LureStream.Prompts.Text;
 /// (trimmed, whitespace runs collapsed, lower-cased when the tokenizer lower-cases) so that
 /// prompts the tokenizer cannot tell apart share one entry. The manifest's task prompts and the
 /// pseudo prompt are <see cref="Preload">preloaded</see> and pinned (never evicted); other
-/// prompts live in a bounded LRU.
+/// prompts live in a bounded LRU. With an <see cref="IPromptReader"/>, a free-text prompt the reader reads
+/// confidently as a task shares that task prompt's embedding (the one the fusion network was trained on).
 /// </summary>
 /// <remarks>
 /// Thread-safe: the pipeline thread looks prompts up while the control API adds new ones.
@@ -22,6 +23,7 @@ public sealed class PromptEmbeddingCache
 
     private readonly PromptTokenizer _tokenizer;
     private readonly ITextEmbedder _embedder;
+    private readonly IPromptReader? _reader;
     private readonly int _capacity;
     private readonly int _maxPromptLength;
     private readonly int _maxTokens;
@@ -43,8 +45,8 @@ public sealed class PromptEmbeddingCache
     private long _evictions;
     private long _computations;
 
-    /// <summary>Creates an empty cache over a tokenizer and a text encoder.</summary>
-    public PromptEmbeddingCache(PromptTokenizer tokenizer, ITextEmbedder embedder, PromptEmbeddingCacheOptions? options = null)
+    /// <summary>Creates an empty cache over a tokenizer and a text encoder, and optionally a reader of free text.</summary>
+    public PromptEmbeddingCache(PromptTokenizer tokenizer, ITextEmbedder embedder, PromptEmbeddingCacheOptions? options = null, IPromptReader? reader = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(embedder);
@@ -77,6 +79,7 @@ public sealed class PromptEmbeddingCache
 
         _tokenizer = tokenizer;
         _embedder = embedder;
+        _reader = reader;
         _capacity = options.Capacity;
         _maxPromptLength = options.MaxPromptLength;
         _maxTokens = options.MaxTokens;
@@ -278,6 +281,24 @@ public sealed class PromptEmbeddingCache
         }
     }
 
+    /// <summary>Whether free text goes through a prompt reader.</summary>
+    public bool HasReader => _reader is not null;
+
+    /// <summary>
+    /// How the reader read a cached free-text prompt (null: no reader, a preloaded prompt, or not cached).
+    /// Does not count as a hit or a miss.
+    /// </summary>
+    /// <exception cref="InvalidPromptException">The prompt is empty or too long.</exception>
+    public PromptReading? ReadingOf(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        string key = NormalizePrompt(prompt);
+        lock (_lock)
+        {
+            return _entries.TryGetValue(key, out Entry? entry) ? entry.Reading : null;
+        }
+    }
+
     /// <summary>Whether the prompt is pinned (preloaded).</summary>
     public bool IsPinned(string prompt)
     {
@@ -343,6 +364,27 @@ public sealed class PromptEmbeddingCache
         float[] embedding;
         try
         {
+            if (!entry.Pinned && _reader is not null)
+            {
+                var reading = _reader.Read(entry.Key);
+                lock (_lock)
+                {
+                    entry.Reading = reading;
+                }
+                // A task prompt reads as itself, so this recursion is one level deep; the pinned task prompts are hits.
+                if (reading.Confident && !string.Equals(NormalizePrompt(reading.Embeds), entry.Key, StringComparison.Ordinal))
+                {
+                    float[] shared = GetOrAdd(reading.Embeds).ToArray();
+                    entry.Complete(shared);
+                    lock (_lock)
+                    {
+                        _computations++;
+                        EvictOverCapacity();
+                    }
+                    return shared;
+                }
+            }
+
             embedding = new float[_dimension];
             long[] ids = ArrayPool<long>.Shared.Rent(_maxTokens);
             long[] mask = ArrayPool<long>.Shared.Rent(_maxTokens);
@@ -480,6 +522,9 @@ public sealed class PromptEmbeddingCache
         public string Key { get; }
 
         public bool Pinned { get; set; }
+
+        /// <summary>How the prompt reader read this free-text prompt (null without a reader).</summary>
+        public PromptReading? Reading { get; set; }
 
         public bool InList { get; set; }
 
