@@ -6,6 +6,7 @@ using LureStream.Engines;
 using LureStream.Engines.Classical;
 using LureStream.Media.Sources;
 using LureStream.Pipeline.Hosting;
+using LureStream.TestSupport;
 using Xunit;
 
 namespace LureStream.Pipeline.Tests;
@@ -63,6 +64,27 @@ public class PromptControllerTests
             Assert.False(p.Visible.IsOverride);
             Assert.Throws<ArgumentException>(() => c.SetOverride(Modality.Fused, PromptSelection.Clean));
         }
+    }
+
+    [Fact]
+    public void A_free_text_override_reports_how_the_prompt_reader_read_it()
+    {
+        using var engine = FusionEngineFactory.CreatePromptedEngine(Repository.LureBundle!, promptReader: true);
+        var c = new PromptController(new DetectorOptions { Enabled = false }, new EngineSelection(engine, "engine: lure (test)"));
+        c.SetOverride(Modality.Visible, new PromptSelection(DegradationCondition.None, "pitch black, can't see anything"));
+        var read = c.Describe(Modality.Visible).ReadAs;
+        Assert.NotNull(read);
+        Assert.Equal("low_light", read.Condition);
+        Assert.True(read.Used);
+        Assert.InRange(read.Probability, 0.5, 1.0);
+
+        c.SetOverride(Modality.Infrared, new PromptSelection(DegradationCondition.None, "fuzzy low res FLIR"));
+        read = c.Describe(Modality.Infrared).ReadAs;
+        Assert.NotNull(read);
+        Assert.False(read.Used);
+
+        c.SetOverride(Modality.Visible, new PromptSelection(DegradationCondition.Haze));
+        Assert.Null(c.Describe(Modality.Visible).ReadAs);
     }
 
     [Fact]

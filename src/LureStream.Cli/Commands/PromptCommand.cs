@@ -119,7 +119,12 @@ public static class PromptCommand
             string condition = m.GetProperty("condition").GetString() ?? "";
             bool isOverride = m.TryGetProperty("override", out var o) && o.GetBoolean();
             string prompt = m.TryGetProperty("prompt", out var pr) ? pr.GetString() ?? "" : "";
-            Console.WriteLine($"{label,-9} {condition,-15} {(isOverride ? "override" : "auto    ")} \"{prompt}\"");
+            string readAs = "";
+            if (m.TryGetProperty("readAs", out var r) && r.ValueKind == JsonValueKind.Object)
+            {
+                readAs = $" — read as {r.GetProperty("condition").GetString()} (p {r.GetProperty("probability").GetDouble():0.00}){(r.GetProperty("used").GetBoolean() ? ", its task prompt is used" : ", unclear: embedded as typed")}";
+            }
+            Console.WriteLine($"{label,-9} {condition,-15} {(isOverride ? "override" : "auto    ")} \"{prompt}\"{readAs}");
         }
     }
 }

@@ -26,7 +26,10 @@ public interface IControlTarget
 
 public sealed record SourceStatus(string Uri, int Width, int Height, double Fps, bool Up, bool Live, long Frames, long Dropped);
 
-public sealed record ModalityPromptStatus(string Condition, string? Prompt, bool Override, string? Detected);
+public sealed record ModalityPromptStatus(string Condition, string? Prompt, bool Override, string? Detected, PromptReadingStatus? ReadAs = null);
+
+/// <summary>How the prompt reader read a free-text prompt: the task, its probability, and whether the task's prompt was used instead of the text.</summary>
+public sealed record PromptReadingStatus(string Condition, double Probability, bool Used);
 
 public sealed record StatusReport(
     string State,

@@ -152,7 +152,12 @@ public sealed class PromptController : IPromptSource
         var current = pending ?? (last.IsOverride ? configured ?? (modality == Modality.Infrared ? _detected.Infrared : _detected.Visible) : last);
         var detected = modality == Modality.Infrared ? _detected.Infrared : _detected.Visible;
         string? text = _engine.Prompted?.PromptText(current);
+        PromptReadingStatus? readAs = null;
+        if (current.Text is { } typed && _engine.Prompted?.Prompts.ReadingOf(typed) is { } r)
+        {
+            readAs = new PromptReadingStatus(r.Condition.Key(), Math.Round(r.Probability, 3), r.Confident);
+        }
         return new ModalityPromptStatus(current.Condition.Key(), text ?? current.Text, current.IsOverride,
-            _tracker is null ? null : detected.Condition.Key());
+            _tracker is null ? null : detected.Condition.Key(), readAs);
     }
 }
