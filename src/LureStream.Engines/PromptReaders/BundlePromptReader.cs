@@ -60,7 +60,12 @@ public sealed class BundlePromptReader : IPromptReader
         var (condition, probability) = reader.Classify(prompt);
         bool confident = probability >= MinProbability;
         string embeds = confident ? _manifest.PromptFor(condition) : prompt;
-        if (confident)
+        if (confident && condition != DegradationCondition.None && embeds == _manifest.PseudoPrompt)
+        {
+            Logger.Warning("Prompt \"{Prompt}\" reads as {Condition} (p {Probability:0.00}), a task this bundle was not trained on: its clean prompt is used",
+                prompt, condition.Key(), probability);
+        }
+        else if (confident)
         {
             Logger.Information("Prompt \"{Prompt}\" reads as {Condition} (p {Probability:0.00}): the bundle's {Condition} prompt is used",
                 prompt, condition.Key(), probability, condition.Key());
