@@ -72,7 +72,7 @@ public class WebConsoleTests
     }";
 
     [Fact]
-    public async Task With_lure_rt_clicking_low_light_brightens_the_fused_preview()
+    public async Task With_lure_rt_clicking_low_light_brightens_the_fused_preview_and_typed_text_shows_its_reading()
     {
         Assert.True(File.Exists(Chromium), "Debian chromium is not installed (test.sh installs it)");
         int httpPort = Ports.FreeLoopbackPort();
@@ -109,6 +109,13 @@ public class WebConsoleTests
             double after = await page.EvaluateAsync<double>(FusedTileMean);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "lurestream-console-lure-rt.png") });
             Assert.True(after > 1.15 * before, $"fused tile mean {before:F1} before the click, {after:F1} after");
+
+            // Free text typed by an operator: the console shows how the prompt reader read it.
+            await page.FillAsync("#ir-panel input[type='text']", "flat thermal image");
+            await page.PressAsync("#ir-panel input[type='text']", "Enter");
+            await page.WaitForFunctionAsync("() => document.querySelector('#ir-panel .prompt').textContent.includes('read as low_contrast')",
+                null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "lurestream-console-free-text.png") });
         }
         finally
         {
