@@ -364,6 +364,7 @@ public sealed class PromptEmbeddingCache
         float[] embedding;
         try
         {
+            string text = entry.Key;
             if (!entry.Pinned && _reader is not null)
             {
                 var reading = _reader.Read(entry.Key);
@@ -371,42 +372,15 @@ public sealed class PromptEmbeddingCache
                 {
                     entry.Reading = reading;
                 }
-                // A task prompt reads as itself, so this recursion is one level deep; the pinned task prompts are hits.
-                if (reading.Confident && !string.Equals(NormalizePrompt(reading.Embeds), entry.Key, StringComparison.Ordinal))
+                if (reading.Confident)
                 {
-                    float[] shared = GetOrAdd(reading.Embeds).ToArray();
-                    entry.Complete(shared);
-                    lock (_lock)
-                    {
-                        _computations++;
-                        EvictOverCapacity();
-                    }
-                    return shared;
+                    text = NormalizePrompt(reading.Embeds);
                 }
             }
 
-            embedding = new float[_dimension];
-            long[] ids = ArrayPool<long>.Shared.Rent(_maxTokens);
-            long[] mask = ArrayPool<long>.Shared.Rent(_maxTokens);
-            try
-            {
-                int length = _tokenizer.Encode(entry.Key, ids.AsSpan(0, _maxTokens), mask.AsSpan(0, _maxTokens), _pad);
-                if (length <= 2)
-                {
-                    throw new InvalidPromptException($"The prompt '{entry.Key}' contains no words.");
-                }
-
-                int inputLength = _pad ? _maxTokens : length;
-                lock (_encoderLock)
-                {
-                    _embedder.Embed(ids.AsSpan(0, inputLength), mask.AsSpan(0, inputLength), embedding);
-                }
-            }
-            finally
-            {
-                ArrayPool<long>.Shared.Return(ids);
-                ArrayPool<long>.Shared.Return(mask);
-            }
+            // The task prompt a reading points to is preloaded in an engine: share its embedding. Otherwise encode it
+            // here, without reading it again: no chain of readings, no wait on an entry that may wait on this one.
+            embedding = (text == entry.Key ? null : PinnedEmbedding(text)) ?? Encode(text);
         }
         catch (Exception ex)
         {
@@ -438,6 +412,43 @@ public sealed class PromptEmbeddingCache
         {
             _computations++;
             EvictOverCapacity(); // inserts made while entries were still being computed may have overshot
+        }
+
+        return embedding;
+    }
+
+    private float[]? PinnedEmbedding(string key)
+    {
+        lock (_lock)
+        {
+            return _entries.TryGetValue(key, out Entry? entry) && entry.Pinned ? entry.Embedding : null;
+        }
+    }
+
+    /// <summary>The text encoder's embedding of a normalised prompt (encoder runs serialised).</summary>
+    private float[] Encode(string key)
+    {
+        var embedding = new float[_dimension];
+        long[] ids = ArrayPool<long>.Shared.Rent(_maxTokens);
+        long[] mask = ArrayPool<long>.Shared.Rent(_maxTokens);
+        try
+        {
+            int length = _tokenizer.Encode(key, ids.AsSpan(0, _maxTokens), mask.AsSpan(0, _maxTokens), _pad);
+            if (length <= 2)
+            {
+                throw new InvalidPromptException($"The prompt '{key}' contains no words.");
+            }
+
+            int inputLength = _pad ? _maxTokens : length;
+            lock (_encoderLock)
+            {
+                _embedder.Embed(ids.AsSpan(0, inputLength), mask.AsSpan(0, inputLength), embedding);
+            }
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(ids);
+            ArrayPool<long>.Shared.Return(mask);
         }
 
         return embedding;

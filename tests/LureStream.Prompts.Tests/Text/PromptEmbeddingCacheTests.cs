@@ -460,3 +460,75 @@ public sealed class PromptEmbeddingCacheTests
         Assert.Throws<LureStreamException>(() => new PromptEmbeddingCache(Tokenizer, new CountingEmbedder(0)));
     }
 }
+
+/// <summary>A reader that reads prompts from a table (this tests how the cache uses a reading; the MiniLM reader is tested in Engines).</summary>
+internal sealed class TableReader(Dictionary<string, string> confident) : IPromptReader
+{
+    public int Calls;
+
+    public PromptReading Read(string prompt)
+    {
+        Interlocked.Increment(ref Calls);
+        return confident.TryGetValue(prompt, out string? target)
+            ? new PromptReading(Core.Fusion.DegradationCondition.Haze, 0.9f, true, target)
+            : new PromptReading(Core.Fusion.DegradationCondition.LowLight, 0.3f, false, prompt);
+    }
+}
+
+public sealed class PromptEmbeddingCacheReaderTests
+{
+    private static readonly PromptTokenizer Tokenizer = PromptTokenizer.FromVocabulary(V.Build());
+
+    private static float[] EmbeddingOf(string text)
+    {
+        TokenizedText t = Tokenizer.Encode(text, 64);
+        var embedding = new float[8];
+        CountingEmbedder.Expected(t.InputIds, t.AttentionMask, embedding);
+        return embedding;
+    }
+
+    [Fact]
+    public void A_confident_reading_shares_the_preloaded_task_prompt_embedding()
+    {
+        var embedder = new CountingEmbedder();
+        var reader = new TableReader(new() { ["hello world"] = "World  Hello" });
+        var cache = new PromptEmbeddingCache(Tokenizer, embedder, reader: reader);
+        cache.Preload(["world hello"]);
+
+        var read = cache.GetOrAdd("Hello World");
+
+        Assert.Equal(1, embedder.Calls); // the preload only
+        Assert.Equal(1, reader.Calls);   // preloaded prompts are not read
+        Assert.Equal(cache.GetOrAdd("world hello").ToArray(), read.ToArray());
+        Assert.True(cache.ReadingOf("hello world")!.Value.Confident);
+        Assert.Null(cache.ReadingOf("world hello"));
+    }
+
+    [Fact]
+    public async Task Readings_that_point_at_each_other_do_not_chain_or_wait_forever()
+    {
+        var embedder = new CountingEmbedder();
+        var reader = new TableReader(new() { ["hello world"] = "world hello", ["world hello"] = "hello world" });
+        var cache = new PromptEmbeddingCache(Tokenizer, embedder, reader: reader);
+
+        var (first, second) = await Task.Run(() => (cache.GetOrAdd("hello world").ToArray(), cache.GetOrAdd("world hello").ToArray()))
+            .WaitAsync(TimeSpan.FromSeconds(20)); // a hang fails here instead of stalling the suite
+
+        Assert.Equal(EmbeddingOf("world hello"), first);
+        Assert.Equal(EmbeddingOf("hello world"), second);
+        Assert.Equal(2, reader.Calls);
+    }
+
+    [Fact]
+    public void An_unclear_reading_embeds_the_prompt_as_typed()
+    {
+        var embedder = new CountingEmbedder();
+        var cache = new PromptEmbeddingCache(Tokenizer, embedder, reader: new TableReader([]));
+
+        Assert.Equal(EmbeddingOf("hello world"), cache.GetOrAdd("hello world").ToArray());
+        var reading = cache.ReadingOf("hello world");
+        Assert.NotNull(reading);
+        Assert.False(reading.Value.Confident);
+        Assert.True(cache.HasReader);
+    }
+}
