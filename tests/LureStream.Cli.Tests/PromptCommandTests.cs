@@ -28,4 +28,18 @@ public sealed class PromptCommandTests
         Assert.Contains("no control API at", err);
         Assert.Contains("is a pipeline running", err);
     }
+
+    [Fact]
+    public async Task Read_shows_how_a_free_text_prompt_reads_offline()
+    {
+        var r = await Cli.RunAsync("prompt", "read", "pitch black, can't see anything");
+        _log.WriteLine(r.ToString());
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("reads as low_light", r.StdOut);
+        Assert.Contains("low_light prompt would be embedded", r.StdOut);
+
+        r = await Cli.RunAsync("prompt", "read", "   ");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("lurestream: prompt read needs a non-empty text", r.StdErr.Trim());
+    }
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LureStream.Core;
 using LureStream.Core.Fusion;
+using LureStream.Engines.PromptReaders;
 
 namespace LureStream.Cli.Commands;
 
@@ -59,7 +60,29 @@ public static class PromptCommand
             await PrintPrompts(response, ct);
             return 0;
         });
-        return new Command("prompt", "Set, clear or show the prompt per modality of a running pipeline (control API client).") { set, clear, show };
+        var readText = new Argument<string>("text") { Description = "A free-text prompt, quoted." };
+        var read = new Command("read", "Show how the prompt reader reads a free-text prompt (offline; no pipeline needed): the task, its probability, and whether its task prompt or the text as typed would be embedded.") { readText };
+        CliContext.SetHandler(read, (p, _) =>
+        {
+            string text = p.GetValue(readText)!.Trim();
+            if (text.Length == 0)
+            {
+                throw new LureStreamException("prompt read needs a non-empty text");
+            }
+            using var reader = MiniLmPromptReader.TryLoadDefault(out string whyNot) ?? throw new LureStreamException($"the prompt reader is not installed: {whyNot}");
+            float[] probabilities = reader.Probabilities(text);
+            int best = Array.IndexOf(probabilities, probabilities.Max());
+            var condition = reader.Classes[best];
+            bool used = probabilities[best] >= BundlePromptReader.DefaultMinProbability;
+            Console.WriteLine($"\"{text}\" reads as {condition.Key()} (p {probabilities[best]:0.00}): " +
+                (used ? $"a bundle's {condition.Key()} prompt would be embedded" : $"unclear (< {BundlePromptReader.DefaultMinProbability:0.00}), the text would be embedded as typed"));
+            for (int k = 0; k < probabilities.Length; k++)
+            {
+                Console.WriteLine($"  {reader.Classes[k].Key(),-15} {probabilities[k]:0.000}");
+            }
+            return 0;
+        });
+        return new Command("prompt", "Set, clear or show the prompt per modality of a running pipeline (control API client); read a free-text prompt offline.") { set, clear, show, read };
     }
 
     private static HttpClient Client(ParseResult p)
