@@ -177,7 +177,7 @@ public static class FusionEngineFactory
             IPromptReader? reader = null;
             if (promptReader)
             {
-                if (BundlePromptReader.IsInstalled(out string whyNot))
+                if (MiniLmPromptReader.IsInstalled(out string whyNot))
                 {
                     reader = new BundlePromptReader(manifest);
                 }

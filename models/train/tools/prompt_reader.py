@@ -93,8 +93,10 @@ def main():
         f.write("\n")
     # parity fixture: the probabilities the C# reader must reproduce (from the rounded weights it reads)
     e_op = mini.embed([t for t, _ in operator])
-    w_r = np.array(json.load(open(a.out))["weights"], np.float64)
-    b_r = np.array(json.load(open(a.out))["bias"], np.float64)
+    with open(a.out) as f:
+        written = json.load(f)
+    w_r = np.array(written["weights"], np.float64)
+    b_r = np.array(written["bias"], np.float64)
     probs = softmax(e_op.astype(np.float64) @ w_r.T + b_r)
     os.makedirs(os.path.dirname(a.fixture), exist_ok=True)
     with open(a.fixture, "w") as f:

@@ -20,26 +20,13 @@ public sealed class BundlePromptReader : IPromptReader
     private static readonly Lazy<MiniLmPromptReader?> Shared = new(LoadShared, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly ILogger Logger = Log.ForContext("Stage", "prompts");
 
-    private readonly Func<MiniLmPromptReader?> _reader;
     private readonly LureManifest _manifest;
 
     /// <summary>Over the process-wide reader (loaded on first use).</summary>
     public BundlePromptReader(LureManifest manifest, float minProbability = DefaultMinProbability)
-        : this(() => Shared.Value, manifest, minProbability)
-    {
-    }
-
-    /// <summary>Over a given reader (tests, tools).</summary>
-    public BundlePromptReader(MiniLmPromptReader reader, LureManifest manifest, float minProbability = DefaultMinProbability)
-        : this(() => reader, manifest, minProbability)
-    {
-    }
-
-    private BundlePromptReader(Func<MiniLmPromptReader?> reader, LureManifest manifest, float minProbability)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(minProbability, 0f);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minProbability, 1f);
-        _reader = reader;
         _manifest = manifest;
         MinProbability = minProbability;
     }
@@ -47,12 +34,9 @@ public sealed class BundlePromptReader : IPromptReader
     /// <summary>The probability a reading needs to replace the typed text.</summary>
     public float MinProbability { get; }
 
-    /// <summary>Whether the installation has what the shared reader needs (checked without loading it).</summary>
-    public static bool IsInstalled(out string whyNot) => MiniLmPromptReader.IsInstalled(out whyNot);
-
     public PromptReading Read(string prompt)
     {
-        var reader = _reader();
+        var reader = Shared.Value;
         if (reader is null)
         {
             return new PromptReading(DegradationCondition.None, 0f, false, prompt);

@@ -16,7 +16,7 @@ namespace LureStream.Engines.PromptReaders;
 /// On 72 held-out operator-style prompts (paraphrases, typos, words outside the bundles' 254-token vocabularies) it
 /// reads 87.5 % right where the bundles' own text encoders read 44–54 % (docs/text-encoders.md).
 /// </summary>
-/// <remarks>One instance per process is enough (<see cref="Shared"/>); runs are serialised, one ONNX thread each.</remarks>
+/// <remarks>One instance per process is enough (<see cref="BundlePromptReader"/> shares one); runs are serialised, one ONNX thread each.</remarks>
 public sealed class MiniLmPromptReader : IDisposable
 {
     /// <summary>The head file's place under the installation root.</summary>
