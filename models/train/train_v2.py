@@ -20,6 +20,9 @@ of the tasks below, drawn with fixed probabilities so no task starves:
   misprompt    a clean pair under a task prompt (a detector's false alarm): fusion loss against the inputs as they are,
                so a prompt restores only what the frame shows to be degraded; off unless --task-weight misprompt=W
                (its base probability is 0.07)
+Optional terms on restoration samples steer towards the prompt gate (evaluate_v2.py): extra SSIM and Qabf against
+the clean sources (--restore-ssim, --restore-qabf) and a hinge on the gate's own criterion, task prompt vs pseudo
+prompt on the same degraded pair (--restore-advantage).
 The run checkpoints every --ckpt-minutes to runs_v2/last.pt (atomic) and resumes from it with --resume.
 """
 import argparse
@@ -82,9 +85,9 @@ def _edges(y, eps=1e-6):
     return (gx * gx + gy * gy + eps * eps).sqrt(), torch.atan(gy / gx)
 
 
-def qabf_map_loss(y, ir_y, vis_y):
-    """1 - Q^{AB/F} (Xydeas & Petrovic: edge strength ratio and orientation kept from each source, weighted by the
-    source's edge strength), differentiable; the prompt gate scores Qabf against the clean sources."""
+def qabf_score(y, ir_y, vis_y):
+    """Q^{AB/F} per sample (Xydeas & Petrovic: edge strength ratio and orientation kept from each source, weighted by
+    the source's edge strength), differentiable; the prompt gate scores Qabf against the clean sources."""
     g_f, a_f = _edges(y)
     num, den = 0.0, 0.0
     for src in (ir_y, vis_y):
@@ -94,7 +97,27 @@ def qabf_map_loss(y, ir_y, vis_y):
         q_a = 0.9879 / (1.0 + torch.exp(-22.0 * (1.0 - (a_s - a_f).abs() / (math.pi / 2) - 0.8)))
         num = num + (q_g * q_a * g_s).sum(dim=(1, 2, 3))
         den = den + g_s.sum(dim=(1, 2, 3))
-    return (1.0 - num / den.clamp(min=1e-6)).mean()
+    return num / den.clamp(min=1e-6)
+
+
+def qabf_map_loss(y, ir_y, vis_y):
+    return (1.0 - qabf_score(y, ir_y, vis_y)).mean()
+
+
+def ssim_score(y, ir_y, vis_y):
+    """Per-sample SSIM of the fused luminance, the mean against both sources (the prompt gate's SSIM)."""
+    return 0.5 * (ssim_map(y, ir_y).mean(dim=(1, 2, 3)) + ssim_map(y, vis_y).mean(dim=(1, 2, 3)))
+
+
+def advantage_loss(y_task, y_pseudo, ir_y, vis_y, margin):
+    """Hinge on the prompt gate's own criterion: the task prompt's fusion of a degraded pair should beat the pseudo
+    prompt's fusion of the same pair (no gradient through it) by `margin` on SSIM and on Qabf against the clean
+    sources. Zero for samples that already win by the margin, so it only acts where the prompt does not help.
+    Returns (loss, fraction of samples winning both scores)."""
+    ds = ssim_score(y_task, ir_y, vis_y) - ssim_score(y_pseudo, ir_y, vis_y)
+    dq = qabf_score(y_task, ir_y, vis_y) - qabf_score(y_pseudo, ir_y, vis_y)
+    loss = (F.relu(margin - ds) + F.relu(margin - dq)).mean()
+    return loss, ((ds > 0) & (dq > 0)).float().mean()
 
 
 def fusion_loss(y, cbcr, ir_t, vis_t):
@@ -205,6 +228,14 @@ def main():
                          "or sharper source instead)")
     ap.add_argument("--restore-teacher-on", default="",
                     help="comma-separated tasks that get the --restore-teacher term (default: every restoration task)")
+    ap.add_argument("--restore-advantage", type=float, default=0.0,
+                    help="weight of a hinge asking a restoration sample's fusion under its task prompt to beat the "
+                         "same degraded pair's fusion under the pseudo prompt (no gradient through that one) by "
+                         "--advantage-margin on SSIM and on Qabf against the clean sources: the prompt gate's "
+                         "criterion as a training signal (costs one more forward pass of those samples)")
+    ap.add_argument("--advantage-margin", type=float, default=0.01)
+    ap.add_argument("--restore-advantage-on", default="",
+                    help="comma-separated tasks that get the --restore-advantage term (default: every restoration task)")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     ap.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
@@ -223,9 +254,11 @@ def main():
     restore_on = {t for t in args.restore_ssim_on.split(",") if t}
     qabf_on = {t for t in args.restore_qabf_on.split(",") if t} or restore_on
     teacher_on = {t for t in args.restore_teacher_on.split(",") if t}
-    unknown = (restore_on | qabf_on | teacher_on) - {m[0] for m in MIX}
+    advantage_on = {t for t in args.restore_advantage_on.split(",") if t}
+    unknown = (restore_on | qabf_on | teacher_on | advantage_on) - {m[0] for m in MIX}
     if unknown:
-        raise UserError(f"--restore-ssim-on/--restore-qabf-on/--restore-teacher-on: unknown task(s) {', '.join(sorted(unknown))}")
+        raise UserError("--restore-ssim-on/--restore-qabf-on/--restore-teacher-on/--restore-advantage-on: "
+                        f"unknown task(s) {', '.join(sorted(unknown))}")
     rt = args.config in R.CONFIGS
     args.runs = args.runs or RUNS.get(args.config, RUNS["v2"])
     args.crop = args.crop or (256 if rt else 128)
@@ -288,6 +321,10 @@ def main():
         q_on = ", ".join(sorted(qabf_on)) if qabf_on else "every restoration task"
         print(f"restoration samples: extra SSIM weight {args.restore_ssim:g} on {on}; Qabf weight {args.restore_qabf:g} on {q_on}",
               flush=True)
+    if args.restore_advantage > 0:
+        a_on = ", ".join(sorted(advantage_on)) if advantage_on else "every restoration task"
+        print(f"restoration samples: advantage hinge weight {args.restore_advantage:g} (margin "
+              f"{args.advantage_margin:g}) on {a_on}", flush=True)
     if args.restore_teacher > 0:
         print(f"restoration samples: teacher weight {args.restore_teacher:g} on "
               f"{', '.join(sorted(teacher_on)) if teacher_on else 'every restoration task'}", flush=True)
@@ -305,6 +342,7 @@ def main():
     net.train()
     b = args.batch
     pseudo_ids = None
+    adv_acc = [0.0, 0]  # samples winning the advantage hinge's both scores, samples it saw (printed per log line)
     while step < args.steps:
         if args.stop_after_minutes and time.time() - t_invocation > args.stop_after_minutes * 60:
             break
@@ -336,6 +374,21 @@ def main():
         if args.restore_qabf > 0 and sel_q.any():
             l_restore = l_restore + args.restore_qabf * qabf_map_loss(
                 y[sel_q], bt["ir_t"][sel_q][:, 0:1], M.rgb_to_ycbcr(bt["vis_t"][sel_q])[0])
+        sel_a = sel & torch.tensor([not advantage_on or k_ in advantage_on for k_ in bt["kinds"]])
+        if args.restore_advantage > 0 and sel_a.any():
+            if pseudo_ids is None:
+                pseudo_ids = batch_ids(tok, [P.PSEUDO_PROMPT])
+            k = int(sel_a.sum())
+            ir_a, vis_a = bt["ir_in"][sel_a], bt["vis_in"][sel_a]
+            with torch.no_grad():
+                e_pd = net.text(*pseudo_ids)[0].expand(2 * k, -1)
+                zp = net.encoder(torch.cat([ir_a, vis_a]), e_pd, torch.tensor([1] * k + [0] * k, dtype=torch.long))
+                y_pd = net.fuse([z[:k] for z in zp], [z[k:] for z in zp], ir_a, vis_a)[1]
+            l_adv, adv_win = advantage_loss(y[sel_a], y_pd, bt["ir_t"][sel_a][:, 0:1],
+                                            M.rgb_to_ycbcr(bt["vis_t"][sel_a])[0], args.advantage_margin)
+            l_restore = l_restore + args.restore_advantage * l_adv
+            adv_acc[0] += float(adv_win) * k
+            adv_acc[1] += k
         sel_t = sel & torch.tensor([not teacher_on or k_ in teacher_on for k_ in bt["kinds"]])
         want_uni = sel.any() and step % 2 == 0
         want_teacher = args.restore_teacher > 0 and sel_t.any()
@@ -374,8 +427,10 @@ def main():
             row.update({k_: v / n_acc for k_, v in acc.items()})
             logw.writerow([f"{row[k_]:.6g}" if isinstance(row[k_], float) else row[k_] for k_ in fields])
             logf.flush()
+            adv = f" adv_win={adv_acc[0] / adv_acc[1]:.2f}" if adv_acc[1] else ""
             print(" ".join(f"{k_}={row[k_]:.4g}" if isinstance(row[k_], float) else f"{k_}={row[k_]}"
-                           for k_ in fields), flush=True)
+                           for k_ in fields) + adv, flush=True)
+            adv_acc = [0.0, 0]
             acc, n_acc = {k_: 0.0 for k_ in acc}, 0
         if time.time() - t_ck > args.ckpt_minutes * 60:
             save_ckpt(last, model=net.state_dict(), opt=opt.state_dict(), step=step, elapsed=time.time() - t0,
