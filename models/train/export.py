@@ -141,6 +141,18 @@ def prompt_fields():
     }
 
 
+def provenance_fields(ck, command, ort, old):
+    """The manifest's training record, export checks and metrics, shared by the v2 and lure-rt exporters; metrics stay
+    as the previous manifest had them (model_card.py fills them from the C# engine's evaluation)."""
+    return {
+        "training": {"data": "shared/data: seven datasets, split of models/train/data_v2.py",
+                     "steps": ck.get("step"), "minutes": round((ck.get("elapsed") or 0) / 60, 1),
+                     "command": command, "hardware": "2 shared CPU cores"},
+        "export_checks": {"onnx_checker": "passed (full_check)", "ort_parity": ort},
+        "metrics": old.get("metrics", {"note": "filled in by models/train/model_card.py"}),
+    }
+
+
 def write_manifest(out, man, old):
     """Writes OUT/manifest.json, keeping the previous manifest's learned condition prior (prior.py export adds it; its
     files stay in the bundle folder across re-exports), and prints the bundle's size."""

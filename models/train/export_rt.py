@@ -178,13 +178,8 @@ def main():
         "checkpoint": "lure-rt.pt",
         "reference": "reference/rt_reference.json",
         "architecture": {"config": ck["config"], **net.cfg},
-        "training": {"data": "shared/data: seven datasets, split of models/train/data_v2.py",
-                     "steps": ck.get("step"), "minutes": round(ck.get("elapsed", 0) / 60, 1),
-                     "command": "models/train/train_v2.py --config rt, then --config rt-detail (the commands and task "
-                                "weights of every stage are in models/train/README.md)",
-                     "hardware": "2 shared CPU cores"},
-        "export_checks": {"onnx_checker": "passed (full_check)", "ort_parity": ort},
-        "metrics": old.get("metrics", {"note": "filled in by models/train/evaluate_v2.py --family rt"}),
+        **E.provenance_fields(ck, "models/train/train_v2.py --config rt, then --config rt-detail (the commands and task "
+                                  "weights of every stage are in models/train/README.md)", ort, old),
     }
     E.write_manifest(out, man, old)
 

@@ -122,12 +122,8 @@ def main():
         "checkpoint": None if args.skip_weights else "lure-v2.pt",
         "reference": "reference/reference.json",
         "architecture": {"config": ck["config"], "tga": ck.get("tga"), **net.cfg},
-        "training": {"data": "shared/data: seven datasets, split of models/train/data_v2.py",
-                     "steps": ck.get("step"), "minutes": round((ck.get("elapsed") or 0) / 60, 1),
-                     "command": "models/train/train_v2.py --config v2 --data ../shared/data (models/train/README.md)",
-                     "hardware": "2 shared CPU cores"},
-        "export_checks": {"onnx_checker": "passed (full_check)", "ort_parity": ort},
-        "metrics": old.get("metrics", {"note": "filled in by models/train/model_card.py"}),
+        **E.provenance_fields(ck, "models/train/train_v2.py --config v2 --data ../shared/data (models/train/README.md)",
+                              ort, old),
     }
     E.write_manifest(out, man, old)
 
