@@ -27,7 +27,7 @@ public class ControlApiTests
         using var http = new HttpClient { BaseAddress = new Uri(o.Control.Url + "/"), Timeout = TimeSpan.FromSeconds(10) };
         try
         {
-            await WaitReady(http, run);
+            await ControlApiProbe.WaitReadyAsync(http, run, TimeSpan.FromSeconds(60));
 
             var status = await Json(http, "api/status");
             Assert.Equal("live", status.GetProperty("mode").GetString());
@@ -142,29 +142,4 @@ public class ControlApiTests
 
     private static async Task<JsonElement> Json(HttpClient http, string path) =>
         JsonDocument.Parse(await http.GetStringAsync(path)).RootElement;
-
-    private static async Task WaitReady(HttpClient http, Task run)
-    {
-        for (int i = 0; i < 150; i++)
-        {
-            if (run.IsCompleted)
-            {
-                await run; // surface the failure
-                throw new InvalidOperationException("pipeline ended before it was ready");
-            }
-            try
-            {
-                using var r = await http.GetAsync("readyz");
-                if (r.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("pipeline not ready after 30 s");
-    }
 }

@@ -53,7 +53,7 @@ public class ResilienceTests
         RtspCamera? second = null;
         try
         {
-            await WaitReady(http, run);
+            await ControlApiProbe.WaitReadyAsync(http, run, TimeSpan.FromSeconds(60));
             var before = await WaitFor(http, run, s => s.VisibleFrames >= 25 && s.VisibleUp, TimeSpan.FromSeconds(60), "25 visible frames");
             Note($"running: published {before.Published}, visible frames {before.VisibleFrames}");
             Assert.Equal(0, Metric(await http.GetStringAsync("metrics"), "lurestream_source_restarts_total"));
@@ -136,32 +136,6 @@ public class ResilienceTests
         }
         while (sw.Elapsed < timeout);
         throw new TimeoutException($"no {what} within {timeout.TotalSeconds:F0} s (last: {last})");
-    }
-
-    private static async Task WaitReady(HttpClient http, Task run)
-    {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            if (run.IsCompleted)
-            {
-                await run; // surface the failure
-                throw new InvalidOperationException("pipeline ended before it was ready");
-            }
-            try
-            {
-                using var r = await http.GetAsync("readyz");
-                if (r.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("pipeline not ready after 60 s");
     }
 
     /// <summary>The value of one sample line (exact name and labels) of a Prometheus text exposition.</summary>
