@@ -109,14 +109,15 @@ def ssim_score(y, ir_y, vis_y):
     return 0.5 * (ssim_map(y, ir_y).mean(dim=(1, 2, 3)) + ssim_map(y, vis_y).mean(dim=(1, 2, 3)))
 
 
-def advantage_loss(y_task, y_pseudo, ir_y, vis_y, margin):
+def advantage_loss(y_task, y_pseudo, ir_y, vis_y, margin, weight=None):
     """Hinge on the prompt gate's own criterion: the task prompt's fusion of a degraded pair should beat the pseudo
     prompt's fusion of the same pair (no gradient through it) by `margin` on SSIM and on Qabf against the clean
     sources. Zero for samples that already win by the margin, so it only acts where the prompt does not help.
     Returns (loss, fraction of samples winning both scores)."""
     ds = ssim_score(y_task, ir_y, vis_y) - ssim_score(y_pseudo, ir_y, vis_y)
     dq = qabf_score(y_task, ir_y, vis_y) - qabf_score(y_pseudo, ir_y, vis_y)
-    loss = (F.relu(margin - ds) + F.relu(margin - dq)).mean()
+    per_sample = F.relu(margin - ds) + F.relu(margin - dq)
+    loss = (per_sample * weight).mean() if weight is not None else per_sample.mean()
     return loss, ((ds > 0) & (dq > 0)).float().mean()
 
 
@@ -235,7 +236,8 @@ def main():
                          "criterion as a training signal (costs one more forward pass of those samples)")
     ap.add_argument("--advantage-margin", type=float, default=0.01)
     ap.add_argument("--restore-advantage-on", default="",
-                    help="comma-separated tasks that get the --restore-advantage term (default: every restoration task)")
+                    help="comma-separated tasks that get the --restore-advantage term, each optionally with a weight "
+                         "multiplier, e.g. low_light,low_contrast=3 (default: every restoration task, x1)")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     ap.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
@@ -254,8 +256,14 @@ def main():
     restore_on = {t for t in args.restore_ssim_on.split(",") if t}
     qabf_on = {t for t in args.restore_qabf_on.split(",") if t} or restore_on
     teacher_on = {t for t in args.restore_teacher_on.split(",") if t}
-    advantage_on = {t for t in args.restore_advantage_on.split(",") if t}
-    unknown = (restore_on | qabf_on | teacher_on | advantage_on) - {m[0] for m in MIX}
+    advantage_on = {}  # task -> weight multiplier (TASK or TASK=W)
+    for item in (t for t in args.restore_advantage_on.split(",") if t):
+        name, _, w = item.partition("=")
+        try:
+            advantage_on[name] = float(w) if w else 1.0
+        except ValueError:
+            raise UserError(f"--restore-advantage-on: '{item}' is not TASK or TASK=number") from None
+    unknown = (restore_on | qabf_on | teacher_on | set(advantage_on)) - {m[0] for m in MIX}
     if unknown:
         raise UserError("--restore-ssim-on/--restore-qabf-on/--restore-teacher-on/--restore-advantage-on: "
                         f"unknown task(s) {', '.join(sorted(unknown))}")
@@ -322,7 +330,8 @@ def main():
         print(f"restoration samples: extra SSIM weight {args.restore_ssim:g} on {on}; Qabf weight {args.restore_qabf:g} on {q_on}",
               flush=True)
     if args.restore_advantage > 0:
-        a_on = ", ".join(sorted(advantage_on)) if advantage_on else "every restoration task"
+        a_on = (", ".join(f"{t} x{w:g}" for t, w in sorted(advantage_on.items())) if advantage_on
+                else "every restoration task")
         print(f"restoration samples: advantage hinge weight {args.restore_advantage:g} (margin "
               f"{args.advantage_margin:g}) on {a_on}", flush=True)
     if args.restore_teacher > 0:
@@ -384,8 +393,9 @@ def main():
                 e_pd = net.text(*pseudo_ids)[0].expand(2 * k, -1)
                 zp = net.encoder(torch.cat([ir_a, vis_a]), e_pd, torch.tensor([1] * k + [0] * k, dtype=torch.long))
                 y_pd = net.fuse([z[:k] for z in zp], [z[k:] for z in zp], ir_a, vis_a)[1]
+            w_a = torch.tensor([advantage_on.get(k_, 1.0) for k_, s_ in zip(bt["kinds"], sel_a) if s_])
             l_adv, adv_win = advantage_loss(y[sel_a], y_pd, bt["ir_t"][sel_a][:, 0:1],
-                                            M.rgb_to_ycbcr(bt["vis_t"][sel_a])[0], args.advantage_margin)
+                                            M.rgb_to_ycbcr(bt["vis_t"][sel_a])[0], args.advantage_margin, w_a)
             l_restore = l_restore + args.restore_advantage * l_adv
             adv_acc[0] += float(adv_win) * k
             adv_acc[1] += k
