@@ -3,7 +3,7 @@
 # (held-out table, per-task prompt gate) -> model card measured through the C# engine.
 #
 #   models/train/reproduce.sh lite DATA/roadscene [train.py options]   LURE-lite (models/lure-lite), ~1 h
-#   models/train/reproduce.sh rt   DATA [--smoke]                       lure-rt with detail gains, ~9 h
+#   models/train/reproduce.sh rt   DATA [--smoke]                       lure-rt with detail gains, ~13 h
 #   models/train/reproduce.sh v2   DATA [--smoke]                       LURE v2 (the full model), ~14 h
 #
 # DATA for rt and v2 is shared/data (all seven datasets; the held-out split of data_v2.py is never trained on).
@@ -91,8 +91,8 @@ case "$MODE" in
   rt)
     family_mode "$@"
     runs_rt="$HERE/runs_reproduce_rt$SUFFIX" runs_detail="$HERE/runs_reproduce_rt_detail$SUFFIX"
-    a=9000 b=20000 every=4
-    [ "$SMOKE" = 1 ] && a=30 b=60 every=1
+    a=9000 b=20000 c=31000 every=4
+    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 every=1
     # Stage 1: the four-map network (affine blend + chroma gain); the tasks the gate found hardest drawn more often.
     train rt "$runs_rt" "$a" --batch 8 --ckpt-minutes "$every" \
       --task-weight overexposure=2 --task-weight low_resolution=3 --task-weight low_contrast=2
@@ -104,6 +104,16 @@ case "$MODE" in
     train rt-detail "$runs_detail" "$b" --batch 8 --ckpt-minutes "$every" --init "$snapshot" \
       --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=3 \
       --task-weight low_light=1.5 --task-weight keep=5
+    # Stage 3 (a warm restart of the same run): terms aimed at the prompt gate on restoration samples — SSIM and Qabf
+    # against the clean sources, and the advantage hinge (the task prompt must beat the pseudo prompt on the same
+    # degraded crop); misprompt samples (a task prompt on a clean pair keeps it) so a detector's false alarm costs
+    # little. Sessions 6-9 reached these flags step by step (models/train/README.md).
+    train rt-detail "$runs_detail" "$c" --batch 8 --ckpt-minutes "$every" \
+      --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=4 \
+      --task-weight low_light=1.5 --task-weight keep=5 --task-weight misprompt=3 \
+      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast \
+      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast \
+      --restore-advantage 2 --restore-advantage-on low_light,haze,overexposure,low_resolution,low_light+low_contrast,low_contrast=3
     finish lure-rt "$runs_detail" export_rt.py models/lure-rt
     ;;
   v2)
