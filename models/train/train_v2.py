@@ -238,6 +238,9 @@ def main():
     ap.add_argument("--restore-advantage-on", default="",
                     help="comma-separated tasks that get the --restore-advantage term, each optionally with a weight "
                          "multiplier, e.g. low_light,low_contrast=3 (default: every restoration task, x1)")
+    ap.add_argument("--clean-qabf", type=float, default=0.0,
+                    help="weight of the differentiable Qabf on clean and real samples (pseudo prompts, against the "
+                         "inputs): the everyday fusion's edge score, which the classical fuser leads on")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     ap.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
@@ -334,6 +337,8 @@ def main():
                 else "every restoration task")
         print(f"restoration samples: advantage hinge weight {args.restore_advantage:g} (margin "
               f"{args.advantage_margin:g}) on {a_on}", flush=True)
+    if args.clean_qabf > 0:
+        print(f"clean and real samples: Qabf weight {args.clean_qabf:g}", flush=True)
     if args.restore_teacher > 0:
         print(f"restoration samples: teacher weight {args.restore_teacher:g} on "
               f"{', '.join(sorted(teacher_on)) if teacher_on else 'every restoration task'}", flush=True)
@@ -372,16 +377,16 @@ def main():
         l_int, l_grad, l_ssim, l_chroma = fusion_loss(y, cbcr, bt["ir_t"], bt["vis_t"])
         l_uni = torch.zeros(())
         sel = bt["restore"] > 0
-        l_restore = torch.zeros(())
+        l_extra = torch.zeros(())  # the optional terms (--restore-*, --clean-qabf)
         sel_r = sel & torch.tensor([not restore_on or k_ in restore_on for k_ in bt["kinds"]])
         if args.restore_ssim > 0 and sel_r.any():
             vty_sel = M.rgb_to_ycbcr(bt["vis_t"][sel_r])[0]
             ity_sel = bt["ir_t"][sel_r][:, 0:1]
-            l_restore = args.restore_ssim * (1.0 - 0.5 * (ssim_map(y[sel_r], ity_sel).mean()
+            l_extra = args.restore_ssim * (1.0 - 0.5 * (ssim_map(y[sel_r], ity_sel).mean()
                                                           + ssim_map(y[sel_r], vty_sel).mean()))
         sel_q = sel & torch.tensor([not qabf_on or k_ in qabf_on for k_ in bt["kinds"]])
         if args.restore_qabf > 0 and sel_q.any():
-            l_restore = l_restore + args.restore_qabf * qabf_map_loss(
+            l_extra = l_extra + args.restore_qabf * qabf_map_loss(
                 y[sel_q], bt["ir_t"][sel_q][:, 0:1], M.rgb_to_ycbcr(bt["vis_t"][sel_q])[0])
         sel_a = sel & torch.tensor([not advantage_on or k_ in advantage_on for k_ in bt["kinds"]])
         if args.restore_advantage > 0 and sel_a.any():
@@ -396,9 +401,13 @@ def main():
             w_a = torch.tensor([advantage_on.get(k_, 1.0) for k_, s_ in zip(bt["kinds"], sel_a) if s_])
             l_adv, adv_win = advantage_loss(y[sel_a], y_pd, bt["ir_t"][sel_a][:, 0:1],
                                             M.rgb_to_ycbcr(bt["vis_t"][sel_a])[0], args.advantage_margin, w_a)
-            l_restore = l_restore + args.restore_advantage * l_adv
+            l_extra = l_extra + args.restore_advantage * l_adv
             adv_acc[0] += float(adv_win) * k
             adv_acc[1] += k
+        sel_c = torch.tensor([k_ in ("clean", "real") for k_ in bt["kinds"]])
+        if args.clean_qabf > 0 and sel_c.any():
+            l_extra = l_extra + args.clean_qabf * qabf_map_loss(
+                y[sel_c], bt["ir_t"][sel_c][:, 0:1], M.rgb_to_ycbcr(bt["vis_t"][sel_c])[0])
         sel_t = sel & torch.tensor([not teacher_on or k_ in teacher_on for k_ in bt["kinds"]])
         want_uni = sel.any() and step % 2 == 0
         want_teacher = args.restore_teacher > 0 and sel_t.any()
@@ -419,10 +428,10 @@ def main():
                 l_uni = cos_unified(za, zc)
             if want_teacher:
                 among = sel_t[idx]  # the teacher's rows (of the restoration samples) that this term covers
-                l_restore = l_restore + args.restore_teacher * (y[sel_t] - y_teacher[among]).abs().mean()
+                l_extra = l_extra + args.restore_teacher * (y[sel_t] - y_teacher[among]).abs().mean()
         l_text = F.cross_entropy(logits, labels)
         loss = (l_int + W["grad"] * l_grad + W["ssim"] * l_ssim + W["chroma"] * l_chroma + W["unified"] * l_uni
-                + W["text"] * l_text + l_restore)
+                + W["text"] * l_text + l_extra)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
