@@ -156,6 +156,33 @@ public sealed class FuseCommandTests
     }
 
     [Fact]
+    public async Task Lure_rt_fuses_each_pair_of_a_folder_on_its_own()
+    {
+        // Folder pairs are unrelated pictures: none may reuse the coefficient maps of the pair before it (the live
+        // path's fusion.rt_refresh_every does that for video frames). b is a darker, low-contrast picture than a.
+        string ir = _data.NewDir("rt-ir"), vis = _data.NewDir("rt-vis"), outDir = _data.NewDir("rt-out");
+        File.Copy(Path.Combine(_data.CleanIr, "frame_00000.png"), Path.Combine(ir, "a.png"));
+        File.Copy(Path.Combine(_data.CleanVis, "frame_00000.png"), Path.Combine(vis, "a.png"));
+        File.Copy(Path.Combine(_data.Degraded, "ir", "frame_00002.png"), Path.Combine(ir, "b.png"));
+        File.Copy(Path.Combine(_data.Degraded, "vis", "frame_00002.png"), Path.Combine(vis, "b.png"));
+        var folder = await Cli.RunAsync("fuse", "--ir", ir, "--vis", vis, "--out", outDir, "--engine", "lure-rt", "--model", Repository.RtBundle);
+        Assert.True(folder.ExitCode == 0, folder.ToString());
+        string alone = Path.Combine(_data.NewDir("rt-alone"), "b.png");
+        var single = await Cli.RunAsync("fuse", "--ir", Path.Combine(ir, "b.png"), "--vis", Path.Combine(vis, "b.png"), "--out", alone,
+            "--engine", "lure-rt", "--model", Repository.RtBundle);
+        Assert.True(single.ExitCode == 0, single.ToString());
+
+        byte[] inFolder = Tools.FfmpegGray(Path.Combine(outDir, "b.png")), onItsOwn = Tools.FfmpegGray(alone);
+        Assert.Equal(onItsOwn.Length, inFolder.Length);
+        int differing = 0;
+        for (int i = 0; i < onItsOwn.Length; i++)
+        {
+            differing += onItsOwn[i] != inFolder[i] ? 1 : 0;
+        }
+        Assert.True(differing == 0, $"{differing} of {onItsOwn.Length} pixels of b differ from b fused on its own");
+    }
+
+    [Fact]
     public async Task Explicit_lure_without_a_bundle_is_an_error_not_a_downgrade()
     {
         var r = await Cli.RunAsync("fuse", "--ir", Path.Combine(_data.CleanIr, "frame_00000.png"), "--vis", Path.Combine(_data.CleanVis, "frame_00000.png"),

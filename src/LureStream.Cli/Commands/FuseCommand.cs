@@ -118,7 +118,9 @@ public static class FuseCommand
         {
             throw new LureStreamException($"--rt-input-scale {s.RtInputScale}: use 0 (auto) or a factor from 1 to 64");
         }
-        var options = new FusionOptions { Engine = engineName, RtInputScale = s.RtInputScale };
+        // Pairs are separate pictures, not frames of one video: lure-rt runs its network on every pair (the live
+        // default reuses the maps on every other frame, which here would fuse a pair with its predecessor's maps).
+        var options = new FusionOptions { Engine = engineName, RtInputScale = s.RtInputScale, RtRefreshEvery = 1 };
         if (s.Model is { Length: > 0 } m)
         {
             options.SetBundle(m);
