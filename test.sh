@@ -22,8 +22,12 @@ for project in tests/*.Tests/*.Tests.csproj; do
   [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 done
 # One closing line over all test assemblies, in the plain 'N passed, N failed' shape.
+# A test host that crashes ("Test Run Aborted.") leaves its remaining tests unrun: counted and failed on its own.
 awk '/(Passed|Failed)! *- *Failed:/ {
        for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i=="Failed:") f+=$(i+1); if ($i=="Passed:") p+=$(i+1); if ($i=="Skipped:") s+=$(i+1) }
-     } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s; if (p == 0) exit 1 }' "$log" || rc=1
+     }
+     /Test Run Aborted/ { a++ }
+     END { printf "tests: %d passed, %d failed, %d skipped", p, f, s; if (a) printf ", %d test run(s) aborted (test host crashed)", a
+           printf "\n"; if (p == 0 || a) exit 1 }' "$log" || rc=1
 rm -f "$log"
 exit "$rc"
