@@ -18,7 +18,8 @@ rc=0
 # One test project at a time: several of them stream video through GStreamer and time-bound external clients
 # (ffprobe, ffmpeg, Chromium); running them side by side on a 2-core machine only makes them slower and flakier.
 for project in tests/*.Tests/*.Tests.csproj; do
-  dotnet test "$project" -c Release --no-build -nologo "$@" 2>&1 | tee -a "$log"
+  # --blame: if the test host crashes, the tests it was running are named in TestResults/*/Sequence_*.xml.
+  dotnet test "$project" -c Release --no-build -nologo --blame "$@" 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 done
 # One closing line over all test assemblies, in the plain 'N passed, N failed' shape.
