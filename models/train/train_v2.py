@@ -121,6 +121,18 @@ def advantage_loss(y_task, y_pseudo, ir_y, vis_y, margin, weight=None):
     return loss, ((ds > 0) & (dq > 0)).float().mean()
 
 
+def fuse_under_pseudo(net, pseudo_ids, ir, vis, want_y=True):
+    """A batch of pairs fused under the pseudo prompt with no gradient: per-level latents (infrared rows first) and,
+    unless want_y is False, the fused luminance. The reference the unified loss, the teacher and the advantage hinge
+    compare against."""
+    k = ir.shape[0]
+    with torch.no_grad():
+        e_pd = net.text(*pseudo_ids)[0].expand(2 * k, -1)
+        zs = net.encoder(torch.cat([ir, vis]), e_pd, torch.tensor([1] * k + [0] * k, dtype=torch.long))
+        y = net.fuse([z[:k] for z in zs], [z[k:] for z in zs], ir, vis)[1] if want_y else None
+    return zs, y
+
+
 def fusion_loss(y, cbcr, ir_t, vis_t):
     """Intensity towards the brighter source, gradients towards the stronger one, structure towards both,
     chroma towards the (clean) visible chroma."""
@@ -355,7 +367,7 @@ def main():
     t0, t_ck, t_invocation = time.time() - elapsed, time.time(), time.time()
     net.train()
     b = args.batch
-    pseudo_ids = None
+    pseudo_ids = batch_ids(tok, [P.PSEUDO_PROMPT])
     adv_acc = [0.0, 0]  # samples winning the advantage hinge's both scores, samples it saw (printed per log line)
     while step < args.steps:
         if args.stop_after_minutes and time.time() - t_invocation > args.stop_after_minutes * 60:
@@ -377,51 +389,36 @@ def main():
         l_int, l_grad, l_ssim, l_chroma = fusion_loss(y, cbcr, bt["ir_t"], bt["vis_t"])
         l_uni = torch.zeros(())
         sel = bt["restore"] > 0
+
+        def restoration_in(tasks):  # restoration samples of the given tasks (all of them when none are given)
+            return sel & torch.tensor([not tasks or k_ in tasks for k_ in bt["kinds"]])
+
+        ity, vty = bt["ir_t"][:, 0:1], M.rgb_to_ycbcr(bt["vis_t"])[0]  # target luminances
         l_extra = torch.zeros(())  # the optional terms (--restore-*, --clean-qabf)
-        sel_r = sel & torch.tensor([not restore_on or k_ in restore_on for k_ in bt["kinds"]])
+        sel_r = restoration_in(restore_on)
         if args.restore_ssim > 0 and sel_r.any():
-            vty_sel = M.rgb_to_ycbcr(bt["vis_t"][sel_r])[0]
-            ity_sel = bt["ir_t"][sel_r][:, 0:1]
-            l_extra = args.restore_ssim * (1.0 - 0.5 * (ssim_map(y[sel_r], ity_sel).mean()
-                                                          + ssim_map(y[sel_r], vty_sel).mean()))
-        sel_q = sel & torch.tensor([not qabf_on or k_ in qabf_on for k_ in bt["kinds"]])
+            l_extra = args.restore_ssim * (1.0 - ssim_score(y[sel_r], ity[sel_r], vty[sel_r])).mean()
+        sel_q = restoration_in(qabf_on)
         if args.restore_qabf > 0 and sel_q.any():
-            l_extra = l_extra + args.restore_qabf * qabf_map_loss(
-                y[sel_q], bt["ir_t"][sel_q][:, 0:1], M.rgb_to_ycbcr(bt["vis_t"][sel_q])[0])
-        sel_a = sel & torch.tensor([not advantage_on or k_ in advantage_on for k_ in bt["kinds"]])
+            l_extra = l_extra + args.restore_qabf * qabf_map_loss(y[sel_q], ity[sel_q], vty[sel_q])
+        sel_a = restoration_in(advantage_on)
         if args.restore_advantage > 0 and sel_a.any():
-            if pseudo_ids is None:
-                pseudo_ids = batch_ids(tok, [P.PSEUDO_PROMPT])
-            k = int(sel_a.sum())
-            ir_a, vis_a = bt["ir_in"][sel_a], bt["vis_in"][sel_a]
-            with torch.no_grad():
-                e_pd = net.text(*pseudo_ids)[0].expand(2 * k, -1)
-                zp = net.encoder(torch.cat([ir_a, vis_a]), e_pd, torch.tensor([1] * k + [0] * k, dtype=torch.long))
-                y_pd = net.fuse([z[:k] for z in zp], [z[k:] for z in zp], ir_a, vis_a)[1]
+            y_pd = fuse_under_pseudo(net, pseudo_ids, bt["ir_in"][sel_a], bt["vis_in"][sel_a])[1]
             w_a = torch.tensor([advantage_on.get(k_, 1.0) for k_, s_ in zip(bt["kinds"], sel_a) if s_])
-            l_adv, adv_win = advantage_loss(y[sel_a], y_pd, bt["ir_t"][sel_a][:, 0:1],
-                                            M.rgb_to_ycbcr(bt["vis_t"][sel_a])[0], args.advantage_margin, w_a)
+            l_adv, adv_win = advantage_loss(y[sel_a], y_pd, ity[sel_a], vty[sel_a], args.advantage_margin, w_a)
             l_extra = l_extra + args.restore_advantage * l_adv
-            adv_acc[0] += float(adv_win) * k
-            adv_acc[1] += k
+            adv_acc[0] += float(adv_win) * int(sel_a.sum())
+            adv_acc[1] += int(sel_a.sum())
         sel_c = torch.tensor([k_ in ("clean", "real") for k_ in bt["kinds"]])
         if args.clean_qabf > 0 and sel_c.any():
-            l_extra = l_extra + args.clean_qabf * qabf_map_loss(
-                y[sel_c], bt["ir_t"][sel_c][:, 0:1], M.rgb_to_ycbcr(bt["vis_t"][sel_c])[0])
-        sel_t = sel & torch.tensor([not teacher_on or k_ in teacher_on for k_ in bt["kinds"]])
+            l_extra = l_extra + args.clean_qabf * qabf_map_loss(y[sel_c], ity[sel_c], vty[sel_c])
+        sel_t = restoration_in(teacher_on)
         want_uni = sel.any() and step % 2 == 0
         want_teacher = args.restore_teacher > 0 and sel_t.any()
         if want_uni or want_teacher:
             # the clean pair under the pseudo prompt: the unified loss's latent target and the teacher's fusion
-            if pseudo_ids is None:
-                pseudo_ids = batch_ids(tok, [P.PSEUDO_PROMPT])
-            k = int(sel.sum())
             idx = sel.nonzero().flatten()
-            ir_c, vis_c = bt["ir_clean"][idx], bt["vis_clean"][idx]
-            with torch.no_grad():
-                e_pd = net.text(*pseudo_ids)[0].expand(2 * k, -1)
-                zc = net.encoder(torch.cat([ir_c, vis_c]), e_pd, torch.tensor([1] * k + [0] * k, dtype=torch.long))
-                y_teacher = net.fuse([z[:k] for z in zc], [z[k:] for z in zc], ir_c, vis_c)[1] if want_teacher else None
+            zc, y_teacher = fuse_under_pseudo(net, pseudo_ids, bt["ir_clean"][idx], bt["vis_clean"][idx], want_teacher)
             if want_uni:
                 # unified loss: degraded input under its task prompt ~ clean input under the pseudo prompt
                 za = [torch.cat([z[:b][idx], z[b:][idx]]) for z in zs]

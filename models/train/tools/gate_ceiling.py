@@ -77,20 +77,17 @@ def crops(args, net, tok):
         by_task.setdefault(t, []).append(p)
     batches = TV.Batch(sampler, random.Random(5), torch.Generator().manual_seed(5), by_task, text_train,
                        {m[0]: (1.0 if m[0] == args.task else 0.0) for m in TV.MIX})
-    e_pseudo = net.text(*batch_ids(tok, [P.PSEUDO_PROMPT]))[0]
+    pseudo_ids = batch_ids(tok, [P.PSEUDO_PROMPT])
     both = ssim = qabf = n = 0
     while n < args.crops:
         bt = batches.make(8, 256)
         b = len(bt["kinds"])
         e_task, _ = net.text(*batch_ids(tok, bt["vis_p"] + bt["ir_p"]))
 
-        def fuse(e_ir, e_vis):
-            zs = net.encoder(torch.cat([bt["ir_in"], bt["vis_in"]]), torch.cat([e_ir, e_vis]),
-                             torch.tensor([1] * b + [0] * b))
-            return net.fuse([z[:b] for z in zs], [z[b:] for z in zs], bt["ir_in"], bt["vis_in"])[1]
-
-        y_task = fuse(e_task[b:], e_task[:b])
-        y_pseudo = fuse(e_pseudo.expand(b, -1), e_pseudo.expand(b, -1))
+        zs = net.encoder(torch.cat([bt["ir_in"], bt["vis_in"]]), torch.cat([e_task[b:], e_task[:b]]),
+                         torch.tensor([1] * b + [0] * b))
+        y_task = net.fuse([z[:b] for z in zs], [z[b:] for z in zs], bt["ir_in"], bt["vis_in"])[1]
+        y_pseudo = TV.fuse_under_pseudo(net, pseudo_ids, bt["ir_in"], bt["vis_in"])[1]
         ir_t, vis_t = bt["ir_t"][:, 0:1], M.rgb_to_ycbcr(bt["vis_t"])[0]
         ds = TV.ssim_score(y_task, ir_t, vis_t) - TV.ssim_score(y_pseudo, ir_t, vis_t)
         dq = TV.qabf_score(y_task, ir_t, vis_t) - TV.qabf_score(y_pseudo, ir_t, vis_t)
