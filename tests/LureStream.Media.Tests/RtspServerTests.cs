@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using LureStream.Core.Frames;
 using LureStream.Core.Media;
@@ -136,6 +137,48 @@ public sealed class RtspServerTests : GstTest
         server.Dispose();
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"dispose took {sw.Elapsed} (hang bound)");
         await client.WaitAsync(TimeSpan.FromSeconds(20)); // ffmpeg notices the server closing
+    }
+
+    [Fact]
+    public async Task Dispose_HoldsEachMediaWhileTheClosedClientsTearItDown()
+    {
+        // Closing the clients on shutdown lets the server's client threads unprepare the media, and the sink then drops
+        // its reference ("unprepared"). The shutdown must hold a reference of its own across that, or it unprepares
+        // a freed media: heap corruption that aborted the test host about once in seven CI runs. The hook makes the
+        // teardown win the race every time.
+        bool forgotten = false;
+        int held = -1, refCount = -1;
+        RtspServerSink? server = null;
+        server = new RtspServerSink(new RtspServerOptions { Port = 0 })
+        {
+            AfterShutdownClosedClients = media =>
+            {
+                held = media.Length;
+                var wait = Stopwatch.StartNew();
+                while (server!.ActiveMedia > 0 && wait.Elapsed < TimeSpan.FromSeconds(5))
+                {
+                    Thread.Sleep(20);
+                }
+                forgotten = server.ActiveMedia == 0;
+                refCount = media.Length == 1 ? Marshal.ReadInt32(media[0], 8) : -1; // GObject.ref_count
+            },
+        };
+        var feeder = new Feeder(server, PixelFormat.Rgb24);
+        var client = Task.Run(() => Tools.Run("ffmpeg", ["-nostdin", "-rtsp_transport", "tcp", "-i", server.Url, "-f", "null", "-"], TimeSpan.FromSeconds(30)));
+        var sw = Stopwatch.StartNew();
+        while (server.ActiveMedia == 0 && sw.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            Thread.Sleep(50);
+        }
+        Assert.Equal(1, server.ActiveMedia);
+        Thread.Sleep(300);
+        feeder.Dispose();
+        server.Dispose();
+        await client.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, held);
+        Assert.True(forgotten, "the closed client's teardown did not unprepare the media within 5 s");
+        Assert.True(refCount >= 1, $"the media's reference count was {refCount} after the sink forgot it");
+        Assert.Equal(0, server.ActiveMedia);
     }
 
     [Fact]

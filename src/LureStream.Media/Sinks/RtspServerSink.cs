@@ -130,6 +130,10 @@ public sealed unsafe class RtspServerSink : IFrameSink
 
     public string Target => Url;
 
+    /// <summary>Tests only: runs on the server loop during shutdown, after the clients were closed and before the
+    /// media are unprepared; receives the media the shutdown holds references to.</summary>
+    internal Action<IntPtr[]>? AfterShutdownClosedClients { get; init; }
+
     public long FramesWritten => Interlocked.Read(ref _frames);
 
     /// <summary>Media pipelines currently fed (0 while no client watches; 1 shared by any number of clients).</summary>
@@ -302,19 +306,29 @@ public sealed unsafe class RtspServerSink : IFrameSink
         {
             if (Registry.TryGetValue(userData, out RtspServerSink? sink))
             {
+                // Closing the clients tears their sessions down on the server's client threads, which may unprepare a
+                // media and run Forget (dropping the list's reference) at any moment. So the media to unprepare are
+                // taken first, each with a reference of our own (under the lock, while the list still owns one):
+                // unpreparing a pointer without it could touch a freed media.
+                IntPtr[] media;
+                lock (sink._gate)
+                {
+                    media = new IntPtr[sink._media.Count];
+                    for (int i = 0; i < media.Length; i++)
+                    {
+                        media[i] = Native.g_object_ref(sink._media[i].Media);
+                    }
+                }
                 IntPtr list = Native.gst_rtsp_server_client_filter(sink._server.DangerousGetHandle(), (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, int>)&RemoveClient, IntPtr.Zero);
                 if (list != IntPtr.Zero)
                 {
                     Native.g_list_free(list);
                 }
-                MediaEntry[] remaining;
-                lock (sink._gate)
+                sink.AfterShutdownClosedClients?.Invoke(media);
+                foreach (IntPtr m in media)
                 {
-                    remaining = sink._media.ToArray();
-                }
-                foreach (MediaEntry e in remaining)
-                {
-                    Native.gst_rtsp_media_unprepare(e.Media);
+                    Native.gst_rtsp_media_unprepare(m); // no-op for a media the teardown already unprepared
+                    Native.g_object_unref(m);
                 }
                 Native.g_main_loop_quit(sink._loop.DangerousGetHandle());
             }
