@@ -17,18 +17,34 @@ log="$(mktemp)"
 rc=0
 # One test project at a time: several of them stream video through GStreamer and time-bound external clients
 # (ffprobe, ffmpeg, Chromium); running them side by side on a 2-core machine only makes them slower and flakier.
+crashes=""
 for project in tests/*.Tests/*.Tests.csproj; do
+  name="$(basename "$project" .csproj)"
+  run="$(mktemp)"
   # --blame: if the test host crashes, the tests it was running are named in TestResults/*/Sequence_*.xml.
-  dotnet test "$project" -c Release --no-build -nologo --blame "$@" 2>&1 | tee -a "$log"
-  [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+  dotnet test "$project" -c Release --no-build -nologo --blame "$@" 2>&1 | tee "$run"
+  status="${PIPESTATUS[0]}"
+  if grep -q "Test Run Aborted" "$run"; then
+    # A crashed test host is not a test result: the process died of a native fault (a rare heap corruption in the
+    # GStreamer/OpenCV stack is still open, see docs/results.md) and its remaining tests never ran. Run the project
+    # once more, say so in the closing line, and fail if it crashes again.
+    echo "test.sh: the test host of $name crashed (the blame sequence above names the test); running $name once more" >&2
+    crashes="$crashes $name"
+    dotnet test "$project" -c Release --no-build -nologo --blame "$@" 2>&1 | tee "$run"
+    status="${PIPESTATUS[0]}"
+  fi
+  cat "$run" >> "$log"
+  rm -f "$run"
+  [ "$status" = 0 ] || rc=1
 done
-# One closing line over all test assemblies, in the plain 'N passed, N failed' shape.
-# A test host that crashes ("Test Run Aborted.") leaves its remaining tests unrun: counted and failed on its own.
-awk '/(Passed|Failed)! *- *Failed:/ {
+# One closing line over all test assemblies, in the plain 'N passed, N failed' shape (reruns replace the crashed run).
+# A test host that crashes again ("Test Run Aborted.") leaves its remaining tests unrun: counted and failed on its own.
+awk -v crashes="$crashes" '/(Passed|Failed)! *- *Failed:/ {
        for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i=="Failed:") f+=$(i+1); if ($i=="Passed:") p+=$(i+1); if ($i=="Skipped:") s+=$(i+1) }
      }
      /Test Run Aborted/ { a++ }
      END { printf "tests: %d passed, %d failed, %d skipped", p, f, s; if (a) printf ", %d test run(s) aborted (test host crashed)", a
+           if (crashes != "") printf "; test host crashed and was rerun once:%s", crashes
            printf "\n"; if (p == 0 || a) exit 1 }' "$log" || rc=1
 rm -f "$log"
 exit "$rc"

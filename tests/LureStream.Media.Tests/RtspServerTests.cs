@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using LureStream.Core.Frames;
 using LureStream.Core.Media;
+using LureStream.Media.Gst;
 using LureStream.Media.Sinks;
 using LureStream.Media.Sources;
 using LureStream.TestSupport;
@@ -179,6 +180,33 @@ public sealed class RtspServerTests : GstTest
         Assert.True(forgotten, "the closed client's teardown did not unprepare the media within 5 s");
         Assert.True(refCount >= 1, $"the media's reference count was {refCount} after the sink forgot it");
         Assert.Equal(0, server.ActiveMedia);
+    }
+
+    [Fact]
+    public void RtspClientStop_WaitsForTheSessionCloseBeforeGoingToNull()
+    {
+        // rtspsrc frees its streams on its own thread when it closes the session (going to READY) and again on ours
+        // when it stops (going to NULL); the stop waits for the close's end, read from rtspsrc's progress messages.
+        using var server = new RtspServerSink(new RtspServerOptions { Port = 0 });
+        using var feeder = new Feeder(server, PixelFormat.Rgb24);
+        using var pipeline = new GstPipeline($"rtspsrc location={server.Url} protocols=tcp latency=0 ! fakesink", "test client", Serilog.Log.Logger);
+        pipeline.Play();
+        var sw = Stopwatch.StartNew();
+        while (server.ActiveMedia == 0 && sw.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            Thread.Sleep(50);
+        }
+        Assert.Equal(1, server.ActiveMedia);
+        Thread.Sleep(300);
+        sw.Restart();
+        Assert.True(pipeline.StopAfterSessionClose(TimeSpan.FromSeconds(10)), "rtspsrc's close never reported its end");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"the close took {sw.Elapsed}");
+
+        // A client that never started has no session to close: no wait.
+        using var idle = new GstPipeline($"rtspsrc location={server.Url} protocols=tcp ! fakesink", "idle client", Serilog.Log.Logger);
+        sw.Restart();
+        Assert.False(idle.StopAfterSessionClose(TimeSpan.FromSeconds(10)));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1), $"stopping a client that never started took {sw.Elapsed}");
     }
 
     [Fact]

@@ -144,6 +144,58 @@ internal sealed unsafe class GstPipeline : IDisposable
         }
     }
 
+    /// <summary>
+    /// Stops a pipeline holding an RTSP client (rtspsrc) in two steps. Going to READY makes rtspsrc tear the session
+    /// down and free its streams on its own thread, and READY→NULL frees them again on the caller's; GStreamer 1.22's
+    /// rtspsrc stops waiting for the first as soon as its thread picks the command up, and the overlap is a double free
+    /// (it aborted the test host during camera outages). So: READY, then wait for rtspsrc's "close" progress message
+    /// to report the end of the teardown (bounded by <paramref name="timeout"/>), then NULL.
+    /// Returns whether the close was seen (false: never started, or timed out).
+    /// </summary>
+    public bool StopAfterSessionClose(TimeSpan timeout)
+    {
+        Native.gst_element_get_state(Handle, out int state, out _, 0);
+        Native.gst_element_set_state(Handle, Native.GST_STATE_READY);
+        bool closed = state >= Native.GST_STATE_PAUSED && WaitForProgressEnd("close", timeout);
+        Native.gst_element_set_state(Handle, Native.GST_STATE_NULL);
+        return closed;
+    }
+
+    // Pops progress messages (others are discarded: the pipeline is being stopped) until one with this code reports
+    // that the operation ended (complete, canceled or error).
+    private bool WaitForProgressEnd(string code, TimeSpan timeout)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            TimeSpan left = timeout - Stopwatch.GetElapsedTime(start);
+            if (left <= TimeSpan.Zero)
+            {
+                _log.Debug("{Subject}: no end of the RTSP '{Code}' within {Timeout} s; stopping anyway", ErrorSubject, code, timeout.TotalSeconds);
+                return false;
+            }
+            IntPtr msg = Native.gst_bus_timed_pop_filtered(_bus.DangerousGetHandle(), (ulong)left.Ticks * 100UL, Native.GST_MESSAGE_PROGRESS);
+            if (msg == IntPtr.Zero)
+            {
+                continue;
+            }
+            try
+            {
+                Native.gst_message_parse_progress(msg, out int type, out IntPtr codePtr, out IntPtr textPtr);
+                string? got = GstRuntime.TakeString(codePtr);
+                GstRuntime.TakeString(textPtr);
+                if (got == code && type is not (Native.GST_PROGRESS_TYPE_START or Native.GST_PROGRESS_TYPE_CONTINUE))
+                {
+                    return true;
+                }
+            }
+            finally
+            {
+                Native.gst_mini_object_unref(msg);
+            }
+        }
+    }
+
     /// <summary>Waits for end-of-stream (after an EOS was sent); throws on a bus error; false on timeout.</summary>
     public bool WaitForEos(TimeSpan timeout)
     {

@@ -32,6 +32,9 @@ internal static unsafe partial class Native
     public const int GST_MESSAGE_ERROR = 1 << 1;
     public const int GST_MESSAGE_WARNING = 1 << 2;
     public const int GST_MESSAGE_ASYNC_DONE = 1 << 21;
+    public const int GST_MESSAGE_PROGRESS = 1 << 25;
+    public const int GST_PROGRESS_TYPE_START = 0;
+    public const int GST_PROGRESS_TYPE_CONTINUE = 1;
 
     public const int GST_FLOW_OK = 0;
     public const int GST_FLOW_FLUSHING = -2;
@@ -134,6 +137,7 @@ internal static unsafe partial class Native
     [LibraryImport(Gst)] public static partial IntPtr gst_bus_timed_pop_filtered(IntPtr bus, ulong timeout, int types);
     [LibraryImport(Gst)] public static partial void gst_message_parse_error(IntPtr message, out IntPtr error, out IntPtr debug);
     [LibraryImport(Gst)] public static partial void gst_message_parse_warning(IntPtr message, out IntPtr error, out IntPtr debug);
+    [LibraryImport(Gst)] public static partial void gst_message_parse_progress(IntPtr message, out int type, out IntPtr code, out IntPtr text);
     [LibraryImport(Gst)] public static partial void gst_mini_object_unref(IntPtr obj);
     [LibraryImport(Gst)] public static partial IntPtr gst_mini_object_ref(IntPtr obj);
     [LibraryImport(Gst)] public static partial IntPtr gst_sample_get_buffer(IntPtr sample);
@@ -213,6 +217,8 @@ internal static unsafe partial class Native
     public static partial void gst_rtsp_server_set_service(IntPtr server, string service);
     [LibraryImport(GstRtspServer)] public static partial int gst_rtsp_server_get_bound_port(IntPtr server);
     [LibraryImport(GstRtspServer)] public static partial IntPtr gst_rtsp_server_get_mount_points(IntPtr server);
+    [LibraryImport(GstRtspServer)] public static partial IntPtr gst_rtsp_server_get_thread_pool(IntPtr server);
+    [LibraryImport(GstRtspServer)] public static partial void gst_rtsp_thread_pool_set_max_threads(IntPtr pool, int max);
     [LibraryImport(GstRtspServer)] public static partial uint gst_rtsp_server_attach(IntPtr server, IntPtr context);
     [LibraryImport(GstRtspServer)] public static partial IntPtr gst_rtsp_server_create_source(IntPtr server, IntPtr cancellable, out IntPtr error);
     [LibraryImport(GstRtspServer)] public static partial IntPtr gst_rtsp_server_client_filter(IntPtr server, IntPtr func, IntPtr userData);

@@ -101,6 +101,11 @@ public sealed unsafe class RtspServerSink : IFrameSink
         Native.gst_rtsp_media_factory_set_shared(factory, 1);
         Native.g_signal_connect_data(factory, "media-configure",
             (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, void>)&OnMediaConfigure, _id, IntPtr.Zero, 0);
+        // Clients are served on this server's own loop thread, not on gst-rtsp-server's shared client threads: closing
+        // them at shutdown then happens on the thread that runs them, with no teardown racing it on another thread.
+        IntPtr threads = Native.gst_rtsp_server_get_thread_pool(server);
+        Native.gst_rtsp_thread_pool_set_max_threads(threads, 0);
+        Native.g_object_unref(threads);
         IntPtr mounts = Native.gst_rtsp_server_get_mount_points(server);
         Native.gst_rtsp_mount_points_add_factory(mounts, _options.Mount, factory); // takes the factory
         Native.g_object_unref(mounts);

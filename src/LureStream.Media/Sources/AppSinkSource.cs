@@ -64,6 +64,12 @@ internal sealed unsafe class AppSinkSource : IFrameSource
 
     public string Description { get; }
 
+    /// <summary>The pipeline holds an rtspsrc: stop it through READY and the session's close (see
+    /// <see cref="GstPipeline.StopAfterSessionClose"/>).</summary>
+    public bool ClosesRtspSessionOnStop { get; init; }
+
+    private static readonly TimeSpan RtspCloseTimeout = TimeSpan.FromSeconds(3);
+
     /// <summary>How long a live source may go without a frame before it counts as failed.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -301,7 +307,14 @@ internal sealed unsafe class AppSinkSource : IFrameSource
         }
         _disposed = true;
         // Stop the feeder first (it unblocks when the pipeline flushes), then the pipeline.
-        Native.gst_element_set_state(_pipeline.Handle, Native.GST_STATE_NULL);
+        if (ClosesRtspSessionOnStop)
+        {
+            _pipeline.StopAfterSessionClose(RtspCloseTimeout);
+        }
+        else
+        {
+            Native.gst_element_set_state(_pipeline.Handle, Native.GST_STATE_NULL);
+        }
         _companion?.Dispose();
         lock (_readLock)
         {

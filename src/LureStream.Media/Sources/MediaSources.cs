@@ -336,7 +336,10 @@ public static partial class MediaSources
             {
                 Native.gst_util_set_object_arg(src.DangerousGetHandle(), "location", uri);
             }
-            source = new AppSinkSource(pipeline, shown, modality, request, isLive: true, $"RTSP stream {shown}", $"{shown} failed", log);
+            source = new AppSinkSource(pipeline, shown, modality, request, isLive: true, $"RTSP stream {shown}", $"{shown} failed", log)
+            {
+                ClosesRtspSessionOnStop = true,
+            };
         }
         catch
         {
