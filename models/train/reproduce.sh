@@ -91,8 +91,8 @@ case "$MODE" in
   rt)
     family_mode "$@"
     runs_rt="$HERE/runs_reproduce_rt$SUFFIX" runs_detail="$HERE/runs_reproduce_rt_detail$SUFFIX"
-    a=9000 b=20000 c=31000 every=4
-    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 every=1
+    a=9000 b=20000 c=31000 d=33300 every=4
+    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 d=120 every=1
     # Stage 1: the four-map network (affine blend + chroma gain); the tasks the gate found hardest drawn more often.
     train rt "$runs_rt" "$a" --batch 8 --ckpt-minutes "$every" \
       --task-weight overexposure=2 --task-weight low_resolution=3 --task-weight low_contrast=2
@@ -114,6 +114,15 @@ case "$MODE" in
       --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast \
       --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast \
       --restore-advantage 2 --restore-advantage-on low_light,haze,overexposure,low_resolution,low_light+low_contrast,low_contrast=3
+    # Stage 4 (session 10): a light Qabf term on clean samples against the inputs (the quality target), with the hinge
+    # doubled on low light and haze so the stronger pseudo-prompt fusion does not overtake their task prompts.
+    train rt-detail "$runs_detail" "$d" --batch 8 --ckpt-minutes "$every" \
+      --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=4 \
+      --task-weight low_light=1.5 --task-weight keep=5 --task-weight misprompt=3 \
+      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast \
+      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast \
+      --restore-advantage 2 --restore-advantage-on low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=3 \
+      --clean-qabf 0.3
     finish lure-rt "$runs_detail" export_rt.py models/lure-rt
     ;;
   v2)

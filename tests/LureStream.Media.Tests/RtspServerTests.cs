@@ -56,6 +56,21 @@ public sealed class RtspServerTests : GstTest
         }
     }
 
+    /// <summary>An ffmpeg client that reads the stream until the server closes it.</summary>
+    private static Task<ProcessResult> FfmpegViewer(RtspServerSink server) =>
+        Task.Run(() => Tools.Run("ffmpeg", ["-nostdin", "-rtsp_transport", "tcp", "-i", server.Url, "-f", "null", "-"], TimeSpan.FromSeconds(30)));
+
+    /// <summary>Waits (bounded) until the server feeds one client media.</summary>
+    private static void WaitForClientMedia(RtspServerSink server)
+    {
+        var sw = Stopwatch.StartNew();
+        while (server.ActiveMedia == 0 && sw.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            Thread.Sleep(50);
+        }
+        Assert.Equal(1, server.ActiveMedia);
+    }
+
     [Fact]
     public async Task ServesH264_ToFfprobe_AndTwoConcurrentFfmpegClients()
     {
@@ -125,16 +140,11 @@ public sealed class RtspServerTests : GstTest
     {
         var server = new RtspServerSink(new RtspServerOptions { Port = 0 });
         var feeder = new Feeder(server, PixelFormat.Rgb24);
-        var client = Task.Run(() => Tools.Run("ffmpeg", ["-nostdin", "-rtsp_transport", "tcp", "-i", server.Url, "-f", "null", "-"], TimeSpan.FromSeconds(30)));
-        var sw = Stopwatch.StartNew();
-        while (server.ActiveMedia == 0 && sw.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            Thread.Sleep(50);
-        }
-        Assert.Equal(1, server.ActiveMedia);
+        var client = FfmpegViewer(server);
+        WaitForClientMedia(server);
         Thread.Sleep(500);
         feeder.Dispose();
-        sw.Restart();
+        var sw = Stopwatch.StartNew();
         server.Dispose();
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"dispose took {sw.Elapsed} (hang bound)");
         await client.WaitAsync(TimeSpan.FromSeconds(20)); // ffmpeg notices the server closing
@@ -165,13 +175,8 @@ public sealed class RtspServerTests : GstTest
             },
         };
         var feeder = new Feeder(server, PixelFormat.Rgb24);
-        var client = Task.Run(() => Tools.Run("ffmpeg", ["-nostdin", "-rtsp_transport", "tcp", "-i", server.Url, "-f", "null", "-"], TimeSpan.FromSeconds(30)));
-        var sw = Stopwatch.StartNew();
-        while (server.ActiveMedia == 0 && sw.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            Thread.Sleep(50);
-        }
-        Assert.Equal(1, server.ActiveMedia);
+        var client = FfmpegViewer(server);
+        WaitForClientMedia(server);
         Thread.Sleep(300);
         feeder.Dispose();
         server.Dispose();
@@ -191,14 +196,9 @@ public sealed class RtspServerTests : GstTest
         using var feeder = new Feeder(server, PixelFormat.Rgb24);
         using var pipeline = new GstPipeline($"rtspsrc location={server.Url} protocols=tcp latency=0 ! fakesink", "test client", Serilog.Log.Logger);
         pipeline.Play();
-        var sw = Stopwatch.StartNew();
-        while (server.ActiveMedia == 0 && sw.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            Thread.Sleep(50);
-        }
-        Assert.Equal(1, server.ActiveMedia);
+        WaitForClientMedia(server);
         Thread.Sleep(300);
-        sw.Restart();
+        var sw = Stopwatch.StartNew();
         Assert.True(pipeline.StopAfterSessionClose(TimeSpan.FromSeconds(10)), "rtspsrc's close never reported its end");
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"the close took {sw.Elapsed}");
 
