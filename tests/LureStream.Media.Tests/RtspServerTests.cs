@@ -153,8 +153,8 @@ public sealed class RtspServerTests : GstTest
     [Fact]
     public async Task Dispose_HoldsEachMediaWhileTheClosedClientsTearItDown()
     {
-        // Closing the clients on shutdown lets the server's client threads unprepare the media, and the sink then drops
-        // its reference ("unprepared"). The shutdown must hold a reference of its own across that, or it unprepares
+        // Closing the clients on shutdown tears their sessions down, which unprepares the media, and the sink then
+        // drops its reference ("unprepared"). The shutdown must hold a reference of its own across that, or it unprepares
         // a freed media: heap corruption that aborted the test host about once in seven CI runs. The hook makes the
         // teardown win the race every time.
         bool forgotten = false;

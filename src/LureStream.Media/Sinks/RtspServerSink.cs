@@ -311,10 +311,10 @@ public sealed unsafe class RtspServerSink : IFrameSink
         {
             if (Registry.TryGetValue(userData, out RtspServerSink? sink))
             {
-                // Closing the clients tears their sessions down on the server's client threads, which may unprepare a
-                // media and run Forget (dropping the list's reference) at any moment. So the media to unprepare are
-                // taken first, each with a reference of our own (under the lock, while the list still owns one):
-                // unpreparing a pointer without it could touch a freed media.
+                // Closing the clients tears their sessions down, which may unprepare a media and run Forget (dropping the
+                // list's reference), here or on the media's own thread. So the media to unprepare are taken first, each
+                // with a reference of our own (under the lock, while the list still owns one): unpreparing a pointer
+                // without it could touch a freed media.
                 IntPtr[] media;
                 lock (sink._gate)
                 {
