@@ -91,7 +91,7 @@ case "$MODE" in
   rt)
     family_mode "$@"
     runs_rt="$HERE/runs_reproduce_rt$SUFFIX" runs_detail="$HERE/runs_reproduce_rt_detail$SUFFIX"
-    a=9000 b=20000 c=31000 d=33300 every=4
+    a=9000 b=20000 c=31000 d=35700 every=4
     [ "$SMOKE" = 1 ] && a=30 b=60 c=90 d=120 every=1
     # Stage 1: the four-map network (affine blend + chroma gain); the tasks the gate found hardest drawn more often.
     train rt "$runs_rt" "$a" --batch 8 --ckpt-minutes "$every" \
