@@ -17,21 +17,29 @@ log="$(mktemp)"
 rc=0
 # One test project at a time: several of them stream video through GStreamer and time-bound external clients
 # (ffprobe, ffmpeg, Chromium); running them side by side on a 2-core machine only makes them slower and flakier.
+# test_project PROJECT OUTPUT [ARGS…]: one project's tests, output shown and kept in OUTPUT; returns dotnet's status.
+# --blame: if the test host crashes, the tests it was running are named in TestResults/*/Sequence_*.xml.
+test_project() {
+  local project="$1" output="$2"
+  shift 2
+  dotnet test "$project" -c Release --no-build -nologo --blame "$@" 2>&1 | tee "$output"
+  return "${PIPESTATUS[0]}"
+}
+
 crashes=""
 for project in tests/*.Tests/*.Tests.csproj; do
   name="$(basename "$project" .csproj)"
   run="$(mktemp)"
-  # --blame: if the test host crashes, the tests it was running are named in TestResults/*/Sequence_*.xml.
-  dotnet test "$project" -c Release --no-build -nologo --blame "$@" 2>&1 | tee "$run"
-  status="${PIPESTATUS[0]}"
+  test_project "$project" "$run" "$@"
+  status=$?
   if grep -q "Test Run Aborted" "$run"; then
     # A crashed test host is not a test result: the process died of a native fault (a rare heap corruption in the
     # GStreamer/OpenCV stack is still open, see docs/results.md) and its remaining tests never ran. Run the project
     # once more, say so in the closing line, and fail if it crashes again.
     echo "test.sh: the test host of $name crashed (the blame sequence above names the test); running $name once more" >&2
     crashes="$crashes $name"
-    dotnet test "$project" -c Release --no-build -nologo --blame "$@" 2>&1 | tee "$run"
-    status="${PIPESTATUS[0]}"
+    test_project "$project" "$run" "$@"
+    status=$?
   fi
   cat "$run" >> "$log"
   rm -f "$run"

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LureStream.Core.Options;
@@ -105,7 +106,7 @@ public class WebConsoleTests(ITestOutputHelper output)
             // The fused frames queued before the click, and a loaded machine, can hold the old prompt's picture for a
             // few refreshes: read each new preview until it brightens (bounded: a prompt that does nothing fails).
             double after = before;
-            var waited = System.Diagnostics.Stopwatch.StartNew();
+            var waited = Stopwatch.StartNew();
             for (int refresh = 0; after <= 1.15 * before && waited.Elapsed < TimeSpan.FromSeconds(30); refresh++)
             {
                 string src = await page.GetAttributeAsync("#preview", "src") ?? "";
