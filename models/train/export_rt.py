@@ -75,7 +75,7 @@ def fuse_u8(net, ir_u8, vis_u8, e_ir, e_vis):
     ir = torch.from_numpy(ir_u8).float()[None, None] / 255.0
     vis = torch.from_numpy(vis_u8).float().permute(2, 0, 1)[None] / 255.0
     coef = R.CoefficientGraph(net)(R.area_down(ir), R.area_down(vis), e_ir, e_vis)
-    rgb, _, _ = R.apply_coefficients(coef, ir, vis)
+    rgb, _, _ = R.apply_coefficients(coef, ir, vis, select=net.cfg.get("select", False))
     return (rgb * 255.0).round().clamp(0, 255).to(torch.uint8)[0].permute(1, 2, 0).numpy(), coef
 
 
@@ -152,12 +152,14 @@ def main():
     print("ORT parity:", json.dumps(ort), flush=True)
     man_path = os.path.join(out, "manifest.json")
     old = json.load(open(man_path)) if os.path.isfile(man_path) else {}
+    select = net.cfg.get("select", False)
     man = {
         "name": "lure-rt",
         "family": "lure-rt",
         "version": "0.1.0",
         "description": "LURE's prompt-conditioned fusion at real-time cost: a network on 1/4-scale frames predicts "
                        "1/8-scale local affine coefficients" + (" and detail gains" if len(net.decoder.maps) > 4 else "")
+                       + (", each pixel keeping the stronger gained detail of the two sources" if select else "")
                        + " applied to the full-resolution sources (C# kernel)",
         "opset": E.OPSET,
         "exported_with": f"torch {torch.__version__}",
@@ -169,16 +171,20 @@ def main():
                         "infrared": "one plane", "downsampling": "area average by input_scale (ragged edges: "
                                                                   "average of the pixels present)"},
         "coefficients": {"channels": net.decoder.maps,
-                         "apply": "Y = a_vis*Y_vis + a_ir*IR + offset" + (
+                         "detail_combine": "select" if select else "sum",
+                         "apply": ("Y = a_vis*L_vis + a_ir*L_ir + offset + (E_vis^3 + E_ir^3) / (E_vis^2 + E_ir^2 + "
+                                   f"{R.SELECT_EPS:g}), E = (a + detail) * (source - L), L = the input_scale area average "
+                                   "upsampled bilinearly" if select else "Y = a_vis*Y_vis + a_ir*IR + offset" + (
                              " + detail_vis*(Y_vis - L_vis) + detail_ir*(IR - L_ir), L = the input_scale area average "
-                             "upsampled bilinearly" if len(net.decoder.maps) > 4 else "") +
+                             "upsampled bilinearly" if len(net.decoder.maps) > 4 else "")) +
                                   " (0..1 scale, clamped); CbCr = CbCr_vis * chroma_gain; BT.601 full range; maps "
                                   "upsampled bilinearly, half-pixel centres"},
         **E.prompt_fields(),
         "checkpoint": "lure-rt.pt",
         "reference": "reference/rt_reference.json",
         "architecture": {"config": ck["config"], **net.cfg},
-        **E.provenance_fields(ck, "models/train/train_v2.py --config rt, then --config rt-detail (the commands and task "
+        **E.provenance_fields(ck, "models/train/train_v2.py --config rt, then --config rt-detail"
+                                  + (", then --config rt-select" if select else "") + " (the commands and task "
                                   "weights of every stage are in models/train/README.md)", ort, old),
     }
     E.write_manifest(out, man, old)

@@ -33,9 +33,14 @@ CONFIGS = {
 }
 # the same network with two more maps: gains on each source's detail (see apply_coefficients)
 CONFIGS["rt-detail"] = dict(CONFIGS["rt"], detail=True)
+# the same six maps, the two sources' gained details combined by a soft per-pixel selection instead of a sum
+CONFIGS["rt-select"] = dict(CONFIGS["rt-detail"], select=True)
 MAPS = ["a_vis", "a_ir", "offset", "chroma_gain"]
 DETAIL_MAPS = ["detail_vis", "detail_ir"]
 DETAIL_LIMIT = 2.0  # detail gains lie in (-2, 2): negative smooths (noise), positive sharpens
+# Softness of the detail selection (rt-select), in squared [0, 1] intensity: a quarter of a grey level, so the choice is
+# all but hard wherever either source has detail, and a smooth blend in flat, noise-level areas.
+SELECT_EPS = 1e-6
 INPUT_SCALE = 4   # the graph's inputs are the frames area-averaged by this factor
 COEFF_SCALE = 8   # the coefficient maps are this much smaller than the frame
 
@@ -156,17 +161,29 @@ def detail(y, scale=INPUT_SCALE):
     return y - F.interpolate(area_down(y, scale), size=y.shape[-2:], mode="bilinear", align_corners=False)
 
 
-def apply_coefficients(coef, ir_y, vis, scale=INPUT_SCALE):
+def apply_coefficients(coef, ir_y, vis, scale=INPUT_SCALE, select=False):
     """The full-resolution kernel (the C# engine implements the same arithmetic).
     coef [N,4 or 6,h8,w8]; ir_y [N,1,H,W]; vis [N,3,H,W] in [0,1] -> rgb, y, cbcr. With six maps the detail of each
     source gets its own gain on top of the affine blend, so edges can be kept at full strength (or noise damped)
     independently of how the base intensities mix:
-        Y = a_vis*Y_vis + a_ir*IR + offset + d_vis*(Y_vis - up(avg(Y_vis))) + d_ir*(IR - up(avg(IR)))"""
+        Y = a_vis*Y_vis + a_ir*IR + offset + d_vis*(Y_vis - up(avg(Y_vis))) + d_ir*(IR - up(avg(IR)))
+    With select (config rt-select) the two sources' detail, each at its full gain E = (a + d) * detail, is not summed
+    but chosen per pixel, softly, by magnitude (the choose-max rule of classical multi-scale fusion), on top of the
+    blended low-pass:
+        Y = a_vis*L_vis + a_ir*L_ir + offset + (E_vis^3 + E_ir^3) / (E_vis^2 + E_ir^2 + SELECT_EPS)
+    A sum halves each edge where the other source is flat once the gains share the intensity, or bends it where
+    both have edges; the selection keeps the stronger one whole, and a gain still decides what counts as strong."""
     up = F.interpolate(coef, size=ir_y.shape[-2:], mode="bilinear", align_corners=False)
     vy, vc = V2.rgb_to_ycbcr(vis)
-    y = up[:, 0:1] * vy + up[:, 1:2] * ir_y + up[:, 2:3]
-    if coef.shape[1] > 4:
-        y = y + up[:, 4:5] * detail(vy, scale) + up[:, 5:6] * detail(ir_y, scale)
+    if select:
+        dv, di = detail(vy, scale), detail(ir_y, scale)
+        ev, ei = (up[:, 0:1] + up[:, 4:5]) * dv, (up[:, 1:2] + up[:, 5:6]) * di
+        ev2, ei2 = ev * ev, ei * ei
+        y = up[:, 0:1] * (vy - dv) + up[:, 1:2] * (ir_y - di) + up[:, 2:3] + (ev2 * ev + ei2 * ei) / (ev2 + ei2 + SELECT_EPS)
+    else:
+        y = up[:, 0:1] * vy + up[:, 1:2] * ir_y + up[:, 2:3]
+        if coef.shape[1] > 4:
+            y = y + up[:, 4:5] * detail(vy, scale) + up[:, 5:6] * detail(ir_y, scale)
     y = y.clamp(0.0, 1.0)
     cbcr = vc * up[:, 3:4]
     return V2.ycbcr_to_rgb(y, cbcr).clamp(0.0, 1.0), y, cbcr
@@ -197,7 +214,7 @@ class LUREsRT(nn.Module):
         return self.decoder([self.fusion[i](zi[i], zv[i]) for i in range(3)])
 
     def fuse(self, zi, zv, ir, vis):
-        return apply_coefficients(self.coefficients(zi, zv), ir[:, 0:1], vis)
+        return apply_coefficients(self.coefficients(zi, zv), ir[:, 0:1], vis, select=self.cfg.get("select", False))
 
 
 class CoefficientGraph(nn.Module):

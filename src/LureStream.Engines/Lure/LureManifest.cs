@@ -176,6 +176,14 @@ public sealed class LureManifest
         {
             problems.Add($"coefficients.channels must be [{string.Join(", ", CoefficientMapSpec.WithDetailGains)}] or its first {CoefficientMapSpec.Base.Length}, not [{string.Join(", ", CoefficientMaps.Channels)}]");
         }
+        if (IsRealTime && CoefficientMaps.DetailCombine is not (CoefficientMapSpec.CombineSum or CoefficientMapSpec.CombineSelect))
+        {
+            problems.Add($"coefficients.detail_combine must be {CoefficientMapSpec.CombineSum} or {CoefficientMapSpec.CombineSelect}, not '{CoefficientMaps.DetailCombine}'");
+        }
+        else if (IsRealTime && CoefficientMaps.SelectsDetail && !CoefficientMaps.HasDetailGains)
+        {
+            problems.Add($"coefficients.detail_combine {CoefficientMapSpec.CombineSelect} needs the detail gains among the channels");
+        }
         if (string.IsNullOrWhiteSpace(PseudoPrompt))
         {
             problems.Add("pseudo_prompt is empty");
@@ -221,12 +229,25 @@ public sealed class CoefficientMapSpec
     public static readonly string[] Base = ["a_vis", "a_ir", "offset", "chroma_gain"];
     public static readonly string[] WithDetailGains = [.. Base, "detail_vis", "detail_ir"];
 
+    public const string CombineSum = "sum";
+    public const string CombineSelect = "select";
+
     public List<string> Channels { get; init; } = [.. Base];
+
+    /// <summary>
+    /// How the two sources' gained detail joins the blend (six maps only): <c>sum</c> (the default, bundles before
+    /// it existed) adds both; <c>select</c> keeps, per pixel and softly, the one of larger magnitude (see
+    /// <see cref="LureRt.ApplyCoefficientRows"/>).
+    /// </summary>
+    public string DetailCombine { get; init; } = CombineSum;
 
     public int Count => Channels.Count;
 
     /// <summary>Whether the maps include the two detail gains (six maps).</summary>
     public bool HasDetailGains => Channels.SequenceEqual(WithDetailGains);
+
+    /// <summary>Whether the gained details are chosen per pixel instead of summed.</summary>
+    public bool SelectsDetail => DetailCombine == CombineSelect;
 
     public bool IsKnownLayout => HasDetailGains || Channels.SequenceEqual(Base);
 }

@@ -74,7 +74,9 @@ public sealed class LureRtEngine : IPromptedEngine
         BindingStyle = model.Coefficients.ResolveBindingStyle(binding);
         Log.ForContext("Stage", "engine").Information("lure-rt binding {Binding} on {Provider}; {Maps} coefficient maps ({Layout}); full-resolution kernel on {Threads} thread(s)",
             BindingStyle == OrtBindingStyle.BindOnce ? "bind-once" : "device-style", model.Provider, model.Manifest.CoefficientMaps.Count,
-            model.Manifest.CoefficientMaps.HasDetailGains ? "affine blend, chroma gain, detail gains" : "affine blend, chroma gain", _rows.Threads);
+            !model.Manifest.CoefficientMaps.HasDetailGains ? "affine blend, chroma gain"
+                : model.Manifest.CoefficientMaps.SelectsDetail ? "affine blend, chroma gain, detail gains, detail selected per pixel"
+                : "affine blend, chroma gain, detail gains", _rows.Threads);
         if (refreshEvery > 1)
         {
             Log.ForContext("Stage", "engine").Information("lure-rt runs its network every {N} frames (and at once on a prompt change); the frames between reuse its maps", refreshEvery);
@@ -158,7 +160,7 @@ public sealed class LureRtEngine : IPromptedEngine
         _mapsOf = null;
         bool cpu = !_model.Provider.Contains("CUDA", StringComparison.Ordinal) && !_model.Provider.Contains("Tensorrt", StringComparison.OrdinalIgnoreCase);
         int scale = _requestedScale > 0 ? _requestedScale : AutoInputScale(width, height, _model.Manifest.InputScale, cpu);
-        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, scale, _model.Manifest.CoefficientMaps.Count), _embeddingDim, BindingStyle);
+        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, scale, _model.Manifest.CoefficientMaps.Count, _model.Manifest.CoefficientMaps.SelectsDetail), _embeddingDim, BindingStyle);
         Log.ForContext("Stage", "engine").Information("lure-rt at {Width}x{Height}: network input 1/{Scale} ({InputWidth}x{InputHeight}){Why}",
             width, height, scale, _buffers.Geometry.InputWidth, _buffers.Geometry.InputHeight,
             _requestedScale > 0 ? " as configured" : scale != _model.Manifest.InputScale ? $", auto: the bundle's 1/{_model.Manifest.InputScale} would exceed {MaxAutoNetworkPixels} network pixels on the CPU" : "");

@@ -7,15 +7,19 @@ namespace LureStream.Engines.LureRt;
 /// bilinearly with half-pixel centres and edge clamping — PyTorch's <c>interpolate(size=(H, W), mode="bilinear",
 /// align_corners=False)</c>, which training applied — so C# and the training graph compute the same pixels. With
 /// detail gains (<see cref="HasDetailGains"/>) the network's input planes are upsampled the same way, as the low-pass
-/// each source's detail is measured against.
+/// each source's detail is measured against; <see cref="SelectsDetail"/> says how the two details are combined.
 /// </summary>
 public sealed class RtGeometry
 {
-    public RtGeometry(int width, int height, int inputScale, int maps = 4)
+    public RtGeometry(int width, int height, int inputScale, int maps = 4, bool selectDetail = false)
     {
         if (maps is not (4 or 6))
         {
             throw new ArgumentOutOfRangeException(nameof(maps), $"{maps} coefficient maps: 4, or 6 with detail gains");
+        }
+        if (selectDetail && maps != 6)
+        {
+            throw new ArgumentException("selecting detail needs the two detail gains (6 maps)", nameof(selectDetail));
         }
         if (width <= 0 || height <= 0)
         {
@@ -37,6 +41,7 @@ public sealed class RtGeometry
         Wx = new float[width];
         Fill(width, CoefficientWidth, X0, X1, Wx);
         Maps = maps;
+        SelectsDetail = selectDetail;
         if (HasDetailGains)
         {
             InputX0 = new int[width];
@@ -58,6 +63,9 @@ public sealed class RtGeometry
     public int Maps { get; }
 
     public bool HasDetailGains => Maps == 6;
+
+    /// <summary>Six maps only: each pixel keeps the gained detail of larger magnitude (softly) instead of both summed.</summary>
+    public bool SelectsDetail { get; }
 
     /// <summary>Floats of the horizontally upsampled coefficient maps: [Maps, CoefficientHeight, Width].</summary>
     public int UpsampledLength => Maps * CoefficientHeight * Width;

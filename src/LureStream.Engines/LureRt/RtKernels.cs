@@ -197,7 +197,12 @@ public readonly struct UpsampleLowpassRows : IRowOperation
 /// Second half: the upsampled coefficient maps applied per pixel to the sources, on the 0–255 scale:
 /// <c>Y = clamp(a_vis·Y_vis + a_ir·IR + 255·offset [+ d_vis·(Y_vis − L_vis) + d_ir·(IR − L_ir)])</c> with
 /// <c>Y_vis = 0.299 R + 0.587 G + 0.114 B</c> and <c>L</c> the low-pass of <see cref="UpsampleLowpassRows"/> (the
-/// bracket only with detail gains), then
+/// bracket only with detail gains; when the geometry <see cref="RtGeometry.SelectsDetail"/>, the bracket becomes a soft
+/// per-pixel choice between the two gained details <c>E_vis = (a_vis + d_vis)·(Y_vis − L_vis)</c>,
+/// <c>E_ir = (a_ir + d_ir)·(IR − L_ir)</c> on top of the blended low-pass:
+/// <c>Y = a_vis·L_vis + a_ir·L_ir + 255·offset + (E_vis³ + E_ir³) / (E_vis² + E_ir² + ε)</c>, ε a quarter grey level
+/// squared — the choose-max rule of multi-scale fusion, which keeps the stronger edge whole where a sum would halve
+/// or bend it; models/train/model_rt.py <c>apply_coefficients(select=True)</c>), then
 /// <c>R = Y + gain·0.713·1.402·(R_vis − Y_vis)</c>, <c>B = Y + gain·0.564·1.772·(B_vis − Y_vis)</c>,
 /// <c>G = (Y − 0.299 R − 0.114 B) / 0.587</c> (clamped, rounded) — training's BT.601 YCbCr round trip with Y replaced
 /// and Cb, Cr scaled by the gain, folded into one step. Sixteen pixels at a time: RGB is de-interleaved and
@@ -210,6 +215,8 @@ public readonly struct ApplyCoefficientRows : IRowOperation
     private const float Kr = 0.299f, Kg = 0.587f, Kb = 0.114f, InvKg = 1f / Kg;
     // Training's YCbCr constants (Cb = 0.564 (B − Y), R = Y + 1.402 Cr, …) folded: R = Y + gain · RedChroma · (R − Y).
     private const float RedChroma = 0.713f * 1.402f, BlueChroma = 0.564f * 1.772f;
+    // Training's SELECT_EPS (1e-6 on the 0–1 scale) on the 0–255 scale the kernel works in.
+    private const float SelectEpsilon = 1e-6f * 255f * 255f;
 
     private readonly byte[] _ir;
     private readonly byte[] _vis;
@@ -247,6 +254,7 @@ public readonly struct ApplyCoefficientRows : IRowOperation
         public readonly int Plane;
         public readonly float Wy;
         public readonly bool Detail;
+        public readonly bool Select;
         public readonly ref float LowTop;
         public readonly ref float LowBottom;
         public readonly int LowPlane;
@@ -262,6 +270,7 @@ public readonly struct ApplyCoefficientRows : IRowOperation
             Plane = g.CoefficientHeight * w;
             Wy = wy;
             Detail = g.HasDetailGains;
+            Select = g.SelectsDetail;
             if (Detail)
             {
                 var (l0, l1, lwy) = g.InputRow(y);
@@ -319,10 +328,21 @@ public readonly struct ApplyCoefficientRows : IRowOperation
             float red = Unsafe.Add(ref vis, 3 * x), green = Unsafe.Add(ref vis, 3 * x + 1), blue = Unsafe.Add(ref vis, 3 * x + 2);
             float irv = Unsafe.Add(ref ir, x);
             float yv = Kr * red + Kg * green + Kb * blue;
-            float fy = maps.Map(0, x) * yv + maps.Map(1, x) * irv + maps.Map(2, x);
-            if (maps.Detail)
+            float fy;
+            if (maps.Select)
             {
-                fy = fy + maps.Map(4, x) * (yv - maps.Low(0, x)) + maps.Map(5, x) * (irv - maps.Low(1, x));
+                float av = maps.Map(0, x), ai = maps.Map(1, x), lv = maps.Low(0, x), li = maps.Low(1, x);
+                float ev = (av + maps.Map(4, x)) * (yv - lv), ei = (ai + maps.Map(5, x)) * (irv - li);
+                float ev2 = ev * ev, ei2 = ei * ei;
+                fy = av * lv + ai * li + maps.Map(2, x) + (ev2 * ev + ei2 * ei) / (ev2 + ei2 + SelectEpsilon);
+            }
+            else
+            {
+                fy = maps.Map(0, x) * yv + maps.Map(1, x) * irv + maps.Map(2, x);
+                if (maps.Detail)
+                {
+                    fy = fy + maps.Map(4, x) * (yv - maps.Low(0, x)) + maps.Map(5, x) * (irv - maps.Low(1, x));
+                }
             }
             fy = Math.Clamp(fy, 0f, 255f);
             float gn = maps.Map(3, x);
@@ -343,10 +363,26 @@ public readonly struct ApplyCoefficientRows : IRowOperation
         var blue = ToFloat(b8, q);
         var irv = ToFloat(ir8, q);
         var yv = Vector128.Create(Kr) * red + Vector128.Create(Kg) * green + Vector128.Create(Kb) * blue;
-        var fy = maps.Map4(0, x) * yv + maps.Map4(1, x) * irv + maps.Map4(2, x);
-        if (maps.Detail)
+        Vector128<float> fy;
+        if (maps.Select)
         {
-            fy = fy + maps.Map4(4, x) * (yv - maps.Low4(0, x)) + maps.Map4(5, x) * (irv - maps.Low4(1, x));
+            var av = maps.Map4(0, x);
+            var ai = maps.Map4(1, x);
+            var lv = maps.Low4(0, x);
+            var li = maps.Low4(1, x);
+            var ev = (av + maps.Map4(4, x)) * (yv - lv);
+            var ei = (ai + maps.Map4(5, x)) * (irv - li);
+            var ev2 = ev * ev;
+            var ei2 = ei * ei;
+            fy = av * lv + ai * li + maps.Map4(2, x) + (ev2 * ev + ei2 * ei) / (ev2 + ei2 + Vector128.Create(SelectEpsilon));
+        }
+        else
+        {
+            fy = maps.Map4(0, x) * yv + maps.Map4(1, x) * irv + maps.Map4(2, x);
+            if (maps.Detail)
+            {
+                fy = fy + maps.Map4(4, x) * (yv - maps.Low4(0, x)) + maps.Map4(5, x) * (irv - maps.Low4(1, x));
+            }
         }
         fy = Vector128.MinNative(Vector128.MaxNative(fy, Vector128<float>.Zero), Vector128.Create(255f));
         var gn = maps.Map4(3, x);

@@ -215,6 +215,14 @@ public class LureRtEngineTests
             WriteChannels(["a_vis", "a_ir", "gamma", "chroma_gain"]);
             e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
             Assert.Contains("coefficients.channels must be", e.Message);
+            manifest["coefficients"]!["detail_combine"] = "select";
+            WriteChannels(CoefficientMapSpec.Base);
+            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
+            Assert.Contains("detail_combine select needs the detail gains", e.Message);
+            manifest["coefficients"]!["detail_combine"] = "maximum";
+            WriteChannels(CoefficientMapSpec.WithDetailGains);
+            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
+            Assert.Contains("detail_combine must be sum or select, not 'maximum'", e.Message);
         }
         finally
         {

@@ -172,12 +172,13 @@ public class RtKernelTests
     }
 
     [Theory]
-    [InlineData(4)]
-    [InlineData(6)]
-    public void Vector_and_scalar_paths_follow_the_documented_formula(int maps)
+    [InlineData(4, false)]
+    [InlineData(6, false)]
+    [InlineData(6, true)]
+    public void Vector_and_scalar_paths_follow_the_documented_formula(int maps, bool select)
     {
         // 53 columns: three 16-pixel vector blocks and a 5-pixel scalar tail; random pixels and coefficient maps.
-        var g = new RtGeometry(53, 7, 4, maps);
+        var g = new RtGeometry(53, 7, 4, maps, select);
         var rng = new Random(11);
         var ir = new byte[53 * 7];
         var vis = new byte[53 * 7 * 3];
@@ -245,7 +246,14 @@ public class RtKernelTests
                 double yv = 0.299 * r + 0.587 * gr + 0.114 * b;
                 double cb = (b - yv) * 0.564 * Map(3), cr = (r - yv) * 0.713 * Map(3);
                 double fy = Map(0) * yv + Map(1) * ir[p] + 255 * Map(2);
-                if (maps == 6)
+                if (select)
+                {
+                    // model_rt.apply_coefficients(select=True) on the 0–1 scale, then back to 0–255.
+                    double lv = Lowpass(0, x, y) / 255, li = Lowpass(1, x, y) / 255;
+                    double ev = (Map(0) + Map(4)) * (yv / 255 - lv), ei = (Map(1) + Map(5)) * (ir[p] / 255.0 - li);
+                    fy = 255 * (Map(0) * lv + Map(1) * li + Map(2) + (ev * ev * ev + ei * ei * ei) / (ev * ev + ei * ei + 1e-6));
+                }
+                else if (maps == 6)
                 {
                     fy += Map(4) * (yv - Lowpass(0, x, y)) + Map(5) * (ir[p] - Lowpass(1, x, y));
                 }
@@ -341,11 +349,50 @@ public class RtKernelTests
     }
 
     [Fact]
+    public void Selected_detail_keeps_the_stronger_edge_where_a_sum_cancels_it()
+    {
+        // Both sources step at x = 16 in opposite directions: infrared 50 -> 200 (+150), visible luma 130 -> 70 (-60).
+        // Half of each source, full detail gain on each (a + d = 1): summed, the visible detail takes its 22 levels off
+        // the infrared's 56 on either side of the edge (low-pass cells of 4 pixels); selected, the stronger infrared
+        // detail dominates (-45 / +45 with the soft choice), and far from the edge both give the same blend.
+        var ir = new byte[32 * 8];
+        var vis = new byte[32 * 8 * 3];
+        for (int y = 0; y < 8; y++)
+        {
+            for (int x = 0; x < 32; x++)
+            {
+                int p = y * 32 + x;
+                ir[p] = (byte)(x < 16 ? 50 : 200);
+                vis[3 * p] = vis[3 * p + 1] = vis[3 * p + 2] = (byte)(x < 16 ? 130 : 70);
+            }
+        }
+        byte[] Fuse(bool select)
+        {
+            var g = new RtGeometry(32, 8, 4, maps: 6, select);
+            int plane = g.CoefficientWidth * g.CoefficientHeight;
+            var c = new float[6 * plane];
+            c.AsSpan(0, plane).Fill(0.5f);               // a_vis
+            c.AsSpan(plane, plane).Fill(0.5f);           // a_ir
+            c.AsSpan(3 * plane, plane).Fill(1f);         // chroma gain
+            c.AsSpan(4 * plane, 2 * plane).Fill(0.5f);   // detail gains
+            return Run(g, c, ir, vis);
+        }
+        int Step(byte[] o) => o[3 * (4 * 32 + 16)] - o[3 * (4 * 32 + 15)];
+        var summed = Fuse(false);
+        var selected = Fuse(true);
+        Assert.InRange(Step(summed), 76, 81);     // 151.75 - 73.25
+        Assert.InRange(Step(selected), 99, 104);  // 163.35 - 61.65
+        Assert.Equal(summed[3 * (4 * 32 + 2)], selected[3 * (4 * 32 + 2)]);
+        Assert.Equal(summed[3 * (4 * 32 + 29)], selected[3 * (4 * 32 + 29)]);
+    }
+
+    [Fact]
     public void Detail_gains_need_the_low_pass_planes()
     {
         var g = new RtGeometry(16, 8, 4, maps: 6);
         Assert.Throws<ArgumentException>(() => new ApplyCoefficientRows(g, new float[g.UpsampledLength], new byte[128], new byte[384], new byte[384]));
         Assert.Throws<ArgumentException>(() => new UpsampleLowpassRows(new RtGeometry(16, 8, 4), new float[8], new float[24], []));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RtGeometry(16, 8, 4, maps: 5));
+        Assert.Throws<ArgumentException>(() => new RtGeometry(16, 8, 4, maps: 4, selectDetail: true));
     }
 }
