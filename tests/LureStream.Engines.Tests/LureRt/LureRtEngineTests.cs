@@ -209,6 +209,7 @@ public class LureRtEngineTests
                 manifest["coefficients"]!["channels"] = new System.Text.Json.Nodes.JsonArray(channels.Select(c => (System.Text.Json.Nodes.JsonNode?)c).ToArray());
                 File.WriteAllText(Path.Combine(dir, "manifest.json"), manifest.ToJsonString());
             }
+            manifest["coefficients"]!["detail_combine"] = "sum";
             WriteChannels(other);
             var e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
             Assert.Contains($"returns {graphMaps} coefficient maps", e.Message);
