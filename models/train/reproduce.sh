@@ -91,8 +91,9 @@ case "$MODE" in
   rt)
     family_mode "$@"
     runs_rt="$HERE/runs_reproduce_rt$SUFFIX" runs_detail="$HERE/runs_reproduce_rt_detail$SUFFIX"
-    a=9000 b=20000 c=31000 d=35700 every=4
-    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 d=120 every=1
+    runs_select="$HERE/runs_reproduce_rt_select$SUFFIX"
+    a=9000 b=20000 c=31000 d=35700 e=43700 every=4
+    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 d=120 e=150 every=1
     # Stage 1: the four-map network (affine blend + chroma gain); the tasks the gate found hardest drawn more often.
     train rt "$runs_rt" "$a" --batch 8 --ckpt-minutes "$every" \
       --task-weight overexposure=2 --task-weight low_resolution=3 --task-weight low_contrast=2
@@ -123,7 +124,18 @@ case "$MODE" in
       --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast \
       --restore-advantage 2 --restore-advantage-on low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=3 \
       --clean-qabf 0.3
-    finish lure-rt "$runs_detail" export_rt.py models/lure-rt
+    # Stage 5 (session 11): the same network and flags with the detail chosen per pixel instead of summed (config
+    # rt-select: same tensors, so it starts from stage 4's function), on a fresh 8000-step schedule.
+    snapshot="$runs_detail/stage4.pt"
+    [ -f "$runs_select/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_detail" --out "$snapshot"
+    train rt-select "$runs_select" "$e" --batch 8 --ckpt-minutes "$every" --init "$snapshot" \
+      --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=4 \
+      --task-weight low_light=1.5 --task-weight keep=5 --task-weight misprompt=3 \
+      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast \
+      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast \
+      --restore-advantage 2 --restore-advantage-on low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=3 \
+      --clean-qabf 0.3
+    finish lure-rt "$runs_select" export_rt.py models/lure-rt
     ;;
   v2)
     family_mode "$@"
