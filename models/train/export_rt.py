@@ -159,8 +159,8 @@ def main():
         "version": "0.1.0",
         "description": "LURE's prompt-conditioned fusion at real-time cost: a network on 1/4-scale frames predicts "
                        "1/8-scale local affine coefficients" + (" and detail gains" if len(net.decoder.maps) > 4 else "")
-                       + (", each pixel keeping the stronger gained detail of the two sources" if select else "")
-                       + " applied to the full-resolution sources (C# kernel)",
+                       + " applied to the full-resolution sources (C# kernel)"
+                       + ("; each pixel keeps the stronger of the two sources' gained detail" if select else ""),
         "opset": E.OPSET,
         "exported_with": f"torch {torch.__version__}",
         "graphs": graph_spec(net.cfg, net.decoder.maps),
