@@ -117,24 +117,19 @@ case "$MODE" in
       --restore-advantage 2 --restore-advantage-on low_light,haze,overexposure,low_resolution,low_light+low_contrast,low_contrast=3
     # Stage 4 (session 10): a light Qabf term on clean samples against the inputs (the quality target), with the hinge
     # doubled on low light and haze so the stronger pseudo-prompt fusion does not overtake their task prompts.
-    train rt-detail "$runs_detail" "$d" --batch 8 --ckpt-minutes "$every" \
-      --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=4 \
-      --task-weight low_light=1.5 --task-weight keep=5 --task-weight misprompt=3 \
-      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast \
-      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast \
-      --restore-advantage 2 --restore-advantage-on low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=3 \
-      --clean-qabf 0.3
+    stage4_flags=(
+      --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=4
+      --task-weight low_light=1.5 --task-weight keep=5 --task-weight misprompt=3
+      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast
+      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast
+      --restore-advantage 2 --restore-advantage-on low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=3
+      --clean-qabf 0.3)
+    train rt-detail "$runs_detail" "$d" --batch 8 --ckpt-minutes "$every" "${stage4_flags[@]}"
     # Stage 5 (session 11): the same network and flags with the detail chosen per pixel instead of summed (config
     # rt-select: same tensors, so it starts from stage 4's function), on a fresh 8000-step schedule.
     snapshot="$runs_detail/stage4.pt"
     [ -f "$runs_select/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_detail" --out "$snapshot"
-    train rt-select "$runs_select" "$e" --batch 8 --ckpt-minutes "$every" --init "$snapshot" \
-      --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=4 \
-      --task-weight low_light=1.5 --task-weight keep=5 --task-weight misprompt=3 \
-      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast \
-      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast \
-      --restore-advantage 2 --restore-advantage-on low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=3 \
-      --clean-qabf 0.3
+    train rt-select "$runs_select" "$e" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage4_flags[@]}"
     finish lure-rt "$runs_select" export_rt.py models/lure-rt
     ;;
   v2)
