@@ -42,10 +42,12 @@ public class TemporalStabilityBenchmarkTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void With_a_noisy_infrared_camera_capture_side_temporal_denoise_keeps_lure_rt_within_the_target()
+    public void With_a_noisy_infrared_camera_lure_rt_stays_within_the_target_and_capture_side_denoise_lowers_it_further()
     {
-        // Both sensors noisy (σ 2): lure-rt carries the infrared noise in proportion to its infrared weight (about
-        // 1.5x the visible input's flicker); the infrared capture's temporal filter (strength 0.5) brings it under 1.2.
+        // Both sensors noisy (σ 2): lure-rt carries part of the infrared noise. Summed detail carried about 1.5x the
+        // visible input's flicker, which needed the infrared capture's temporal filter; the per-pixel detail selection
+        // (rt-select) passes on less of two independent noises and stays under 1.2 by itself. The filter (strength
+        // 0.5) must still take some of the infrared noise off.
         var fusion = new FusionOptions { Width = 320, Height = 256, Engine = "lure-rt", RtModel = Repository.RtBundle };
         using var selection = FusionEngineFactory.Create(fusion);
         var (ir, vis) = TemporalStabilityBenchmark.SyntheticPair(320, 256);
@@ -53,8 +55,8 @@ public class TemporalStabilityBenchmarkTests(ITestOutputHelper output)
         var filtered = TemporalStabilityBenchmark.Run(selection.Engine, ir, vis, "synthetic scene", frames: 20,
             infraredDenoise: new Pipeline.Filters.TemporalNoiseFilter(0.5, 6));
         output.WriteLine(string.Join("\n", raw.ToMarkdown().Concat(filtered.ToMarkdown())));
-        Assert.True(raw.Ratio > 1.2, $"without the filter {raw.Ratio:F2}: the infrared noise shows");
-        Assert.True(filtered.Ratio <= 1.2, $"with the filter {filtered.Ratio:F2}x the visible input's flicker");
+        Assert.True(raw.Ratio <= 1.2, $"without the filter {raw.Ratio:F2}x the visible input's flicker");
+        Assert.True(filtered.Ratio < raw.Ratio - 0.02, $"with the filter {filtered.Ratio:F2}x, without {raw.Ratio:F2}x");
     }
 
     [Fact]

@@ -105,9 +105,13 @@ public class WebConsoleTests(ITestOutputHelper output)
                 null, new PageWaitForFunctionOptions { Timeout = 10_000 });
             // The fused frames queued before the click, and a loaded machine, can hold the old prompt's picture for a
             // few refreshes: read each new preview until it brightens (bounded: a prompt that does nothing fails).
+            // Brightens = the tile's mean up by 5 grey levels: the moving scene moves it by well under one, and the
+            // infrared already lights most of this fused tile, so how much more the prompt adds depends on the weights
+            // (9 to 20 levels for the bundles trained so far).
+            const double MinimumGain = 5;
             double after = before;
             var waited = Stopwatch.StartNew();
-            for (int refresh = 0; after <= 1.15 * before && waited.Elapsed < TimeSpan.FromSeconds(30); refresh++)
+            for (int refresh = 0; after < before + MinimumGain && waited.Elapsed < TimeSpan.FromSeconds(30); refresh++)
             {
                 string src = await page.GetAttributeAsync("#preview", "src") ?? "";
                 await page.WaitForFunctionAsync("s => { const i = document.getElementById('preview'); return i.getAttribute('src') !== s && i.complete; }", src,
@@ -116,7 +120,7 @@ public class WebConsoleTests(ITestOutputHelper output)
                 Note($"refresh {refresh + 1}, {waited.Elapsed.TotalSeconds:F1} s after the click: fused tile mean {after:F1} (before {before:F1})");
             }
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "lurestream-console-lure-rt.png") });
-            Assert.True(after > 1.15 * before, $"fused tile mean {before:F1} before the click, {after:F1} after");
+            Assert.True(after >= before + MinimumGain, $"fused tile mean {before:F1} before the click, {after:F1} after");
 
             // Free text typed by an operator: the console shows how the prompt reader read it.
             await page.FillAsync("#ir-panel input[type='text']", "flat thermal image");
