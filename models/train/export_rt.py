@@ -75,7 +75,7 @@ def fuse_u8(net, ir_u8, vis_u8, e_ir, e_vis):
     ir = torch.from_numpy(ir_u8).float()[None, None] / 255.0
     vis = torch.from_numpy(vis_u8).float().permute(2, 0, 1)[None] / 255.0
     coef = R.CoefficientGraph(net)(R.area_down(ir), R.area_down(vis), e_ir, e_vis)
-    rgb, _, _ = R.apply_coefficients(coef, ir, vis, select=net.cfg.get("select", False))
+    rgb, _, _ = R.apply_coefficients(coef, ir, vis, select=net.cfg.get("select", False), bands=net.cfg.get("bands", 1))
     return (rgb * 255.0).round().clamp(0, 255).to(torch.uint8)[0].permute(1, 2, 0).numpy(), coef
 
 
@@ -153,6 +153,14 @@ def main():
     man_path = os.path.join(out, "manifest.json")
     old = json.load(open(man_path)) if os.path.isfile(man_path) else {}
     select = net.cfg.get("select", False)
+    bands = net.cfg.get("bands", 1)
+    terms = (f"S(p, q) = (p^3 + q^3) / (p^2 + q^2 + {R.SELECT_EPS:g}), E = (a + detail) * (source - L), L = the "
+             "input_scale area average upsampled bilinearly")
+    select_rule = "Y = a_vis*L_vis + a_ir*L_ir + offset + S(E_vis, E_ir), " + terms
+    if bands > 1:
+        select_rule = ("Y = a_vis*C_vis + a_ir*C_ir + offset + S(E_vis, E_ir) + S((a_vis + detail_vis) * (L_vis - "
+                       "C_vis), (a_ir + detail_ir) * (L_ir - C_ir)), " + terms + ", C = L's planes area-averaged by "
+                       "band_factor (ragged edges: the cells present) and upsampled the same way")
     man = {
         "name": "lure-rt",
         "family": "lure-rt",
@@ -160,7 +168,8 @@ def main():
         "description": "LURE's prompt-conditioned fusion at real-time cost: a network on 1/4-scale frames predicts "
                        "1/8-scale local affine coefficients" + (" and detail gains" if len(net.decoder.maps) > 4 else "")
                        + " applied to the full-resolution sources (C# kernel)"
-                       + ("; each pixel keeps the stronger of the two sources' gained detail" if select else ""),
+                       + ("; each pixel keeps the stronger of the two sources' gained detail" if select else "")
+                       + (f" on {bands} bands" if bands > 1 else ""),
         "opset": E.OPSET,
         "exported_with": f"torch {torch.__version__}",
         "graphs": graph_spec(net.cfg, net.decoder.maps),
@@ -172,9 +181,8 @@ def main():
                                                                   "average of the pixels present)"},
         "coefficients": {"channels": net.decoder.maps,
                          "detail_combine": "select" if select else "sum",
-                         "apply": ("Y = a_vis*L_vis + a_ir*L_ir + offset + (E_vis^3 + E_ir^3) / (E_vis^2 + E_ir^2 + "
-                                   f"{R.SELECT_EPS:g}), E = (a + detail) * (source - L), L = the input_scale area average "
-                                   "upsampled bilinearly" if select else "Y = a_vis*Y_vis + a_ir*IR + offset" + (
+                         **({"detail_bands": bands, "band_factor": R.BAND_FACTOR} if bands > 1 else {}),
+                         "apply": (select_rule if select else "Y = a_vis*Y_vis + a_ir*IR + offset" + (
                              " + detail_vis*(Y_vis - L_vis) + detail_ir*(IR - L_ir), L = the input_scale area average "
                              "upsampled bilinearly" if len(net.decoder.maps) > 4 else "")) +
                                   " (0..1 scale, clamped); CbCr = CbCr_vis * chroma_gain; BT.601 full range; maps "
@@ -184,7 +192,8 @@ def main():
         "reference": "reference/rt_reference.json",
         "architecture": {"config": ck["config"], **net.cfg},
         **E.provenance_fields(ck, "models/train/train_v2.py --config rt, then --config rt-detail"
-                                  + (", then --config rt-select" if select else "") + " (the commands and task "
+                                  + (", then --config rt-select" if select else "")
+                                  + (", then --config rt-select2" if bands > 1 else "") + " (the commands and task "
                                   "weights of every stage are in models/train/README.md)", ort, old),
     }
     E.write_manifest(out, man, old)

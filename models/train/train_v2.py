@@ -49,7 +49,8 @@ from common import UserError  # noqa: E402
 from train import _SOBEL, batch_ids, cos_unified, ensure_vocab, save_ckpt, sobel_mag  # noqa: E402
 
 RUNS = {"v2": os.path.join(common.HERE, "runs_v2"), "rt": os.path.join(common.HERE, "runs_rt"),
-        "rt-detail": os.path.join(common.HERE, "runs_rt_detail"), "rt-select": os.path.join(common.HERE, "runs_rt_select")}
+        "rt-detail": os.path.join(common.HERE, "runs_rt_detail"), "rt-select": os.path.join(common.HERE, "runs_rt_select"),
+        "rt-select2": os.path.join(common.HERE, "runs_rt_select2")}
 CONFIGS = {**M.CONFIGS, **R.CONFIGS}
 # (name, vis task, ir task, probability)
 MIX = [("clean", None, None, 0.12),
@@ -204,7 +205,7 @@ class Batch:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="folder holding roadscene/, msrs/, llvip/, ... (shared/data)")
-    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model), rt (lure-rt), rt-detail (lure-rt with detail gains) or rt-select (detail chosen per pixel)")
+    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model), rt (lure-rt), rt-detail (lure-rt with detail gains), rt-select (detail chosen per pixel) or rt-select2 (chosen on two bands)")
     ap.add_argument("--tga", default="query", choices=sorted(M.ATTENTION), help="text-guided attention variant")
     ap.add_argument("--runs", default=None, help="run folder (default runs_v2/ or runs_rt/)")
     ap.add_argument("--resume", action="store_true")
@@ -315,9 +316,10 @@ def main():
         if not os.path.isfile(args.init):
             raise UserError(f"--init snapshot not found: {args.init}")
         ck = torch.load(args.init)
-        grows = rt and ck.get("config") == "rt" and args.config in ("rt-detail", "rt-select")
-        # rt-detail and rt-select share every tensor: only the kernel combines the detail differently
-        same_shape = {ck.get("config"), args.config} == {"rt-detail", "rt-select"}
+        six_maps = ("rt-detail", "rt-select", "rt-select2")
+        grows = rt and ck.get("config") == "rt" and args.config in six_maps
+        # the six-map configs share every tensor: only the kernel combines the detail differently
+        same_shape = ck.get("config") in six_maps and args.config in six_maps
         if ck.get("tga") != args.tga or (ck.get("config") != args.config and not grows and not same_shape):
             raise UserError(f"{args.init} is config {ck.get('config')}/{ck.get('tga')}, not {args.config}/{args.tga}")
         if grows:

@@ -184,6 +184,18 @@ public sealed class LureManifest
         {
             problems.Add($"coefficients.detail_combine {CoefficientMapSpec.CombineSelect} needs the detail gains among the channels");
         }
+        if (IsRealTime && CoefficientMaps.DetailBands is not (1 or 2))
+        {
+            problems.Add($"coefficients.detail_bands must be 1 or 2, not {CoefficientMaps.DetailBands}");
+        }
+        else if (IsRealTime && CoefficientMaps.DetailBands == 2 && !CoefficientMaps.SelectsDetail)
+        {
+            problems.Add($"coefficients.detail_bands 2 needs detail_combine {CoefficientMapSpec.CombineSelect}");
+        }
+        if (IsRealTime && CoefficientMaps.BandFactor is < 2 or > 16)
+        {
+            problems.Add($"coefficients.band_factor must be in 2..16, not {CoefficientMaps.BandFactor}");
+        }
         if (string.IsNullOrWhiteSpace(PseudoPrompt))
         {
             problems.Add("pseudo_prompt is empty");
@@ -240,6 +252,16 @@ public sealed class CoefficientMapSpec
     /// <see cref="LureRt.ApplyCoefficientRows"/>).
     /// </summary>
     public string DetailCombine { get; init; } = CombineSum;
+
+    /// <summary>
+    /// With <c>select</c>: on how many bands the choice is made. 1 (the default): the detail finer than the network's
+    /// input scale; 2: also the band from there to <see cref="BandFactor"/> times coarser, so only what is coarser still
+    /// is blended.
+    /// </summary>
+    public int DetailBands { get; init; } = 1;
+
+    /// <summary>How much coarser than the input scale the second band ends (area average of the input planes).</summary>
+    public int BandFactor { get; init; } = 4;
 
     public int Count => Channels.Count;
 

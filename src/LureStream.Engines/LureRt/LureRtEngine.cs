@@ -75,6 +75,7 @@ public sealed class LureRtEngine : IPromptedEngine
         Log.ForContext("Stage", "engine").Information("lure-rt binding {Binding} on {Provider}; {Maps} coefficient maps ({Layout}); full-resolution kernel on {Threads} thread(s)",
             BindingStyle == OrtBindingStyle.BindOnce ? "bind-once" : "device-style", model.Provider, model.Manifest.CoefficientMaps.Count,
             !model.Manifest.CoefficientMaps.HasDetailGains ? "affine blend, chroma gain"
+                : model.Manifest.CoefficientMaps.DetailBands == 2 ? "affine blend, chroma gain, detail gains, detail selected per pixel on two bands"
                 : model.Manifest.CoefficientMaps.SelectsDetail ? "affine blend, chroma gain, detail gains, detail selected per pixel"
                 : "affine blend, chroma gain, detail gains", _rows.Threads);
         if (refreshEvery > 1)
@@ -146,6 +147,10 @@ public sealed class LureRtEngine : IPromptedEngine
         {
             _rows.For(b.Geometry.InputHeight, new UpsampleLowpassRows(b.Geometry, b.IrSmall[k], b.VisSmall[k], b.Lowpass), minRowsPerChunk: 4);
         }
+        if (b.Geometry.DetailBands == 2)
+        {
+            _rows.For(b.Geometry.CoarseHeight, new UpsampleCoarseRows(b.Geometry, b.IrSmall[k], b.VisSmall[k], b.Lowpass), minRowsPerChunk: 2);
+        }
         _rows.For(visible.Height, new ApplyCoefficientRows(b.Geometry, b.Upsampled, infrared.UnsafeBuffer, visible.UnsafeBuffer, output.UnsafeBuffer, b.Lowpass));
     }
 
@@ -160,7 +165,8 @@ public sealed class LureRtEngine : IPromptedEngine
         _mapsOf = null;
         bool cpu = !_model.Provider.Contains("CUDA", StringComparison.Ordinal) && !_model.Provider.Contains("Tensorrt", StringComparison.OrdinalIgnoreCase);
         int scale = _requestedScale > 0 ? _requestedScale : AutoInputScale(width, height, _model.Manifest.InputScale, cpu);
-        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, scale, _model.Manifest.CoefficientMaps.Count, _model.Manifest.CoefficientMaps.SelectsDetail), _embeddingDim, BindingStyle);
+        var maps = _model.Manifest.CoefficientMaps;
+        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, scale, maps.Count, maps.SelectsDetail, maps.DetailBands, maps.BandFactor), _embeddingDim, BindingStyle);
         Log.ForContext("Stage", "engine").Information("lure-rt at {Width}x{Height}: network input 1/{Scale} ({InputWidth}x{InputHeight}){Why}",
             width, height, scale, _buffers.Geometry.InputWidth, _buffers.Geometry.InputHeight,
             _requestedScale > 0 ? " as configured" : scale != _model.Manifest.InputScale ? $", auto: the bundle's 1/{_model.Manifest.InputScale} would exceed {MaxAutoNetworkPixels} network pixels on the CPU" : "");

@@ -7,11 +7,14 @@ namespace LureStream.Engines.LureRt;
 /// bilinearly with half-pixel centres and edge clamping — PyTorch's <c>interpolate(size=(H, W), mode="bilinear",
 /// align_corners=False)</c>, which training applied — so C# and the training graph compute the same pixels. With
 /// detail gains (<see cref="HasDetailGains"/>) the network's input planes are upsampled the same way, as the low-pass
-/// each source's detail is measured against; <see cref="SelectsDetail"/> says how the two details are combined.
+/// each source's detail is measured against; <see cref="SelectsDetail"/> says how the two details are combined, and
+/// with <see cref="DetailBands"/> 2 the input planes are also area-averaged by <see cref="BandFactor"/> into coarse
+/// planes (<c>CoarseWidth = ceil(InputWidth / BandFactor)</c>, ragged cells average the input cells they have),
+/// upsampled to the frame the same way, which bound the second band.
 /// </summary>
 public sealed class RtGeometry
 {
-    public RtGeometry(int width, int height, int inputScale, int maps = 4, bool selectDetail = false)
+    public RtGeometry(int width, int height, int inputScale, int maps = 4, bool selectDetail = false, int detailBands = 1, int bandFactor = 4)
     {
         if (maps is not (4 or 6))
         {
@@ -20,6 +23,14 @@ public sealed class RtGeometry
         if (selectDetail && maps != 6)
         {
             throw new ArgumentException("selecting detail needs the two detail gains (6 maps)", nameof(selectDetail));
+        }
+        if (detailBands is not (1 or 2) || (detailBands == 2 && !selectDetail))
+        {
+            throw new ArgumentException($"{detailBands} detail bands: 1, or 2 when detail is selected", nameof(detailBands));
+        }
+        if (bandFactor is < 2 or > 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bandFactor), $"band factor {bandFactor}");
         }
         if (width <= 0 || height <= 0)
         {
@@ -49,6 +60,17 @@ public sealed class RtGeometry
             InputWx = new float[width];
             Fill(width, InputWidth, InputX0, InputX1, InputWx);
         }
+        DetailBands = detailBands;
+        BandFactor = bandFactor;
+        if (detailBands == 2)
+        {
+            CoarseWidth = (InputWidth + bandFactor - 1) / bandFactor;
+            CoarseHeight = (InputHeight + bandFactor - 1) / bandFactor;
+            CoarseX0 = new int[width];
+            CoarseX1 = new int[width];
+            CoarseWx = new float[width];
+            Fill(width, CoarseWidth, CoarseX0, CoarseX1, CoarseWx);
+        }
     }
 
     public int Width { get; }
@@ -70,8 +92,23 @@ public sealed class RtGeometry
     /// <summary>Floats of the horizontally upsampled coefficient maps: [Maps, CoefficientHeight, Width].</summary>
     public int UpsampledLength => Maps * CoefficientHeight * Width;
 
-    /// <summary>Floats of the horizontally upsampled low-pass planes (visible luma, infrared): [2, InputHeight, Width].</summary>
-    public int LowpassLength => HasDetailGains ? 2 * InputHeight * Width : 0;
+    /// <summary>With selection: 1, or 2 when the band below the input scale is chosen too.</summary>
+    public int DetailBands { get; }
+
+    /// <summary>Two bands: the coarse planes are the input planes area-averaged by this factor.</summary>
+    public int BandFactor { get; }
+
+    public int CoarseWidth { get; }
+    public int CoarseHeight { get; }
+
+    /// <summary>
+    /// Floats of the horizontally upsampled low-pass planes (visible luma, infrared): [2, InputHeight, Width], then
+    /// with two bands the coarse planes [2, CoarseHeight, Width] from <see cref="CoarseOffset"/>.
+    /// </summary>
+    public int LowpassLength => HasDetailGains ? CoarseOffset + 2 * CoarseHeight * Width : 0;
+
+    /// <summary>Where the widened coarse planes start in the low-pass buffer.</summary>
+    public int CoarseOffset => 2 * InputHeight * Width;
 
     /// <summary>Per output column: left and right coefficient column and the right one's weight.</summary>
     public int[] X0 { get; }
@@ -83,11 +120,19 @@ public sealed class RtGeometry
     public int[] InputX1 { get; } = [];
     public float[] InputWx { get; } = [];
 
+    /// <summary>Per output column: left and right coarse-plane column and the right one's weight (two bands only).</summary>
+    public int[] CoarseX0 { get; } = [];
+    public int[] CoarseX1 { get; } = [];
+    public float[] CoarseWx { get; } = [];
+
     /// <summary>The two coefficient rows and the second one's weight for output row <paramref name="y"/>.</summary>
     public (int Y0, int Y1, float Wy) Row(int y) => Source(y, Height, CoefficientHeight);
 
     /// <summary>The two input-plane rows and the second one's weight for output row <paramref name="y"/>.</summary>
     public (int Y0, int Y1, float Wy) InputRow(int y) => Source(y, Height, InputHeight);
+
+    /// <summary>The two coarse-plane rows and the second one's weight for output row <paramref name="y"/> (two bands).</summary>
+    public (int Y0, int Y1, float Wy) CoarseRow(int y) => Source(y, Height, CoarseHeight);
 
     private static void Fill(int outSize, int inSize, int[] i0, int[] i1, float[] w)
     {

@@ -194,6 +194,65 @@ public readonly struct UpsampleLowpassRows : IRowOperation
 }
 
 /// <summary>
+/// Two detail bands: the coarse planes that bound the second band — the network's input planes (visible luma and
+/// infrared) area-averaged again by <see cref="RtGeometry.BandFactor"/> (a ragged cell averages the input cells it has),
+/// widened to the frame width like the other planes and stored on the 0–255 scale as [2, CoarseHeight, Width] from
+/// <see cref="RtGeometry.CoarseOffset"/> of the low-pass buffer. Training computes
+/// <c>interpolate(avg_pool2d(area_average(Y), factor, ceil_mode=True), size=(H, W), bilinear)</c>
+/// (models/train/model_rt.py <c>band</c>).
+/// </summary>
+public readonly struct UpsampleCoarseRows : IRowOperation
+{
+    private readonly RtGeometry _g;
+    private readonly float[] _irSmall;
+    private readonly float[] _visSmall;
+    private readonly float[] _lowpass;
+
+    public UpsampleCoarseRows(RtGeometry geometry, float[] infraredSmall, float[] visibleSmall, float[] lowpass)
+    {
+        if (geometry.DetailBands != 2)
+        {
+            throw new ArgumentException("the coarse planes exist only with two detail bands", nameof(geometry));
+        }
+        _g = geometry;
+        _irSmall = infraredSmall;
+        _visSmall = visibleSmall;
+        _lowpass = lowpass;
+    }
+
+    public int ScratchLength => 2 * _g.CoarseWidth;
+
+    public void Invoke(int j, Span<float> scratch)
+    {
+        int wi = _g.InputWidth, plane = wi * _g.InputHeight, f = _g.BandFactor, wc = _g.CoarseWidth;
+        int r0 = j * f, r1 = Math.Min(_g.InputHeight, r0 + f);
+        var luma = scratch.Slice(0, wc);
+        var ir = scratch.Slice(wc, wc);
+        for (int i = 0; i < wc; i++)
+        {
+            int c0 = i * f, c1 = Math.Min(wi, c0 + f);
+            float l = 0f, t = 0f;
+            for (int r = r0; r < r1; r++)
+            {
+                for (int c = c0; c < c1; c++)
+                {
+                    int o = r * wi + c;
+                    l += 0.299f * _visSmall[o] + 0.587f * _visSmall[plane + o] + 0.114f * _visSmall[2 * plane + o];
+                    t += _irSmall[o];
+                }
+            }
+            float inv = 1f / ((r1 - r0) * (c1 - c0));
+            luma[i] = l * inv;
+            ir[i] = t * inv;
+        }
+        int w = _g.Width, start = _g.CoarseOffset;
+        UpsampleCoefficientRows.Widen(luma, _lowpass.AsSpan(start + j * w, w), _g.CoarseX0, _g.CoarseX1, _g.CoarseWx, 255f);
+        UpsampleCoefficientRows.Widen(ir, _lowpass.AsSpan(start + (_g.CoarseHeight + j) * w, w),
+            _g.CoarseX0, _g.CoarseX1, _g.CoarseWx, 255f);
+    }
+}
+
+/// <summary>
 /// Second half: the upsampled coefficient maps applied per pixel to the sources, on the 0–255 scale:
 /// <c>Y = clamp(a_vis·Y_vis + a_ir·IR + 255·offset [+ d_vis·(Y_vis − L_vis) + d_ir·(IR − L_ir)])</c> with
 /// <c>Y_vis = 0.299 R + 0.587 G + 0.114 B</c> and <c>L</c> the low-pass of <see cref="UpsampleLowpassRows"/> (the
@@ -202,7 +261,10 @@ public readonly struct UpsampleLowpassRows : IRowOperation
 /// <c>E_ir = (a_ir + d_ir)·(IR − L_ir)</c> on top of the blended low-pass:
 /// <c>Y = a_vis·L_vis + a_ir·L_ir + 255·offset + (E_vis³ + E_ir³) / (E_vis² + E_ir² + ε)</c>, ε a quarter grey level
 /// squared — the choose-max rule of multi-scale fusion, which keeps the stronger edge whole where a sum would halve
-/// or bend it; models/train/model_rt.py <c>apply_coefficients(select=True)</c>), then
+/// or bend it; models/train/model_rt.py <c>apply_coefficients(select=True)</c>; with two detail bands the same
+/// choice at the same gains is also made between <c>(a_vis + d_vis)·(L_vis − C_vis)</c> and
+/// <c>(a_ir + d_ir)·(L_ir − C_ir)</c>, <c>C</c> the coarse planes of <see cref="UpsampleCoarseRows"/>, and only
+/// <c>a_vis·C_vis + a_ir·C_ir</c> is blended: <c>bands=2</c>), then
 /// <c>R = Y + gain·0.713·1.402·(R_vis − Y_vis)</c>, <c>B = Y + gain·0.564·1.772·(B_vis − Y_vis)</c>,
 /// <c>G = (Y − 0.299 R − 0.114 B) / 0.587</c> (clamped, rounded) — training's BT.601 YCbCr round trip with Y replaced
 /// and Cb, Cr scaled by the gain, folded into one step. Sixteen pixels at a time: RGB is de-interleaved and
@@ -259,6 +321,11 @@ public readonly struct ApplyCoefficientRows : IRowOperation
         public readonly ref float LowBottom;
         public readonly int LowPlane;
         public readonly float LowWy;
+        public readonly bool TwoBands;
+        public readonly ref float CoarseTop;
+        public readonly ref float CoarseBottom;
+        public readonly int CoarsePlane;
+        public readonly float CoarseWy;
 
         public RowMaps(RtGeometry g, float[] upsampled, float[] lowpass, int y)
         {
@@ -285,6 +352,21 @@ public readonly struct ApplyCoefficientRows : IRowOperation
                 LowTop = ref Top;
                 LowBottom = ref Bottom;
             }
+            TwoBands = g.DetailBands == 2;
+            if (TwoBands)
+            {
+                var (c0, c1, cwy) = g.CoarseRow(y);
+                ref float coarse = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lowpass), g.CoarseOffset);
+                CoarseTop = ref Unsafe.Add(ref coarse, c0 * w);
+                CoarseBottom = ref Unsafe.Add(ref coarse, c1 * w);
+                CoarsePlane = g.CoarseHeight * w;
+                CoarseWy = cwy;
+            }
+            else
+            {
+                CoarseTop = ref Top;
+                CoarseBottom = ref Bottom;
+            }
         }
 
         /// <summary>Map <paramref name="map"/> at column <paramref name="x"/> (vertical blend of the widened rows).</summary>
@@ -300,6 +382,13 @@ public readonly struct ApplyCoefficientRows : IRowOperation
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector128<float> Low4(int plane, int x) => Lerp(ref LowTop, ref LowBottom, plane * LowPlane + x, Vector128.Create(LowWy));
+
+        /// <summary>Coarse plane 0 (visible luma) or 1 (infrared) at column <paramref name="x"/> (two bands only).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Coarse(int plane, int x) => Lerp(ref CoarseTop, ref CoarseBottom, plane * CoarsePlane + x, CoarseWy);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> Coarse4(int plane, int x) => Lerp(ref CoarseTop, ref CoarseBottom, plane * CoarsePlane + x, Vector128.Create(CoarseWy));
     }
 
     public void Invoke(int y, Span<float> scratch)
@@ -332,9 +421,15 @@ public readonly struct ApplyCoefficientRows : IRowOperation
             if (maps.Select)
             {
                 float av = maps.Map(0, x), ai = maps.Map(1, x), lv = maps.Low(0, x), li = maps.Low(1, x);
-                float ev = (av + maps.Map(4, x)) * (yv - lv), ei = (ai + maps.Map(5, x)) * (irv - li);
-                float ev2 = ev * ev, ei2 = ei * ei;
-                fy = av * lv + ai * li + maps.Map(2, x) + (ev2 * ev + ei2 * ei) / (ev2 + ei2 + SelectEpsilon);
+                float gv = av + maps.Map(4, x), gi = ai + maps.Map(5, x);
+                fy = maps.Map(2, x) + Choose(gv * (yv - lv), gi * (irv - li));
+                if (maps.TwoBands)
+                {
+                    float cv = maps.Coarse(0, x), ci = maps.Coarse(1, x);
+                    fy += Choose(gv * (lv - cv), gi * (li - ci));
+                    (lv, li) = (cv, ci);
+                }
+                fy += av * lv + ai * li;
             }
             else
             {
@@ -370,11 +465,18 @@ public readonly struct ApplyCoefficientRows : IRowOperation
             var ai = maps.Map4(1, x);
             var lv = maps.Low4(0, x);
             var li = maps.Low4(1, x);
-            var ev = (av + maps.Map4(4, x)) * (yv - lv);
-            var ei = (ai + maps.Map4(5, x)) * (irv - li);
-            var ev2 = ev * ev;
-            var ei2 = ei * ei;
-            fy = av * lv + ai * li + maps.Map4(2, x) + (ev2 * ev + ei2 * ei) / (ev2 + ei2 + Vector128.Create(SelectEpsilon));
+            var gv = av + maps.Map4(4, x);
+            var gi = ai + maps.Map4(5, x);
+            fy = maps.Map4(2, x) + Choose(gv * (yv - lv), gi * (irv - li));
+            if (maps.TwoBands)
+            {
+                var cv = maps.Coarse4(0, x);
+                var ci = maps.Coarse4(1, x);
+                fy += Choose(gv * (lv - cv), gi * (li - ci));
+                lv = cv;
+                li = ci;
+            }
+            fy += av * lv + ai * li;
         }
         else
         {
@@ -391,6 +493,22 @@ public readonly struct ApplyCoefficientRows : IRowOperation
         ro = ToInt(rf);
         go = ToInt((fy - Vector128.Create(Kr) * rf - Vector128.Create(Kb) * bf) * Vector128.Create(InvKg));
         bo = ToInt(bf);
+    }
+
+    /// <summary>The soft choice by magnitude: <c>(e³ + f³) / (e² + f² + ε)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Choose(float e, float f)
+    {
+        float e2 = e * e, f2 = f * f;
+        return (e2 * e + f2 * f) / (e2 + f2 + SelectEpsilon);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Choose(Vector128<float> e, Vector128<float> f)
+    {
+        var e2 = e * e;
+        var f2 = f * f;
+        return (e2 * e + f2 * f) / (e2 + f2 + Vector128.Create(SelectEpsilon));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -210,6 +210,7 @@ public class LureRtEngineTests
                 File.WriteAllText(Path.Combine(dir, "manifest.json"), manifest.ToJsonString());
             }
             manifest["coefficients"]!["detail_combine"] = "sum";
+            manifest["coefficients"]!["detail_bands"] = 1; // whatever the bundle in use says: only the map count is wrong
             WriteChannels(other);
             var e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
             Assert.Contains($"returns {graphMaps} coefficient maps", e.Message);
@@ -224,6 +225,18 @@ public class LureRtEngineTests
             WriteChannels(CoefficientMapSpec.WithDetailGains);
             e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
             Assert.Contains("detail_combine must be sum or select, not 'maximum'", e.Message);
+            manifest["coefficients"]!["detail_combine"] = "sum";
+            manifest["coefficients"]!["detail_bands"] = 2;
+            WriteChannels(CoefficientMapSpec.WithDetailGains);
+            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
+            Assert.Contains("detail_bands 2 needs detail_combine select", e.Message);
+            manifest["coefficients"]!["detail_combine"] = "select";
+            manifest["coefficients"]!["detail_bands"] = 3;
+            manifest["coefficients"]!["band_factor"] = 1;
+            WriteChannels(CoefficientMapSpec.WithDetailGains);
+            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
+            Assert.Contains("detail_bands must be 1 or 2, not 3", e.Message);
+            Assert.Contains("band_factor must be in 2..16, not 1", e.Message);
         }
         finally
         {

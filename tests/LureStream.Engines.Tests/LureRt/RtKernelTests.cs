@@ -172,16 +172,17 @@ public class RtKernelTests
     }
 
     [Theory]
-    [InlineData(4, false)]
-    [InlineData(6, false)]
-    [InlineData(6, true)]
-    public void Vector_and_scalar_paths_follow_the_documented_formula(int maps, bool select)
+    [InlineData(4, false, 1, 7)]
+    [InlineData(6, false, 1, 7)]
+    [InlineData(6, true, 1, 7)]
+    [InlineData(6, true, 2, 37)] // coarse planes 4x3 cells, ragged on both axes
+    public void Vector_and_scalar_paths_follow_the_documented_formula(int maps, bool select, int bands, int height)
     {
         // 53 columns: three 16-pixel vector blocks and a 5-pixel scalar tail; random pixels and coefficient maps.
-        var g = new RtGeometry(53, 7, 4, maps, select);
+        var g = new RtGeometry(53, height, 4, maps, select, bands);
         var rng = new Random(11);
-        var ir = new byte[53 * 7];
-        var vis = new byte[53 * 7 * 3];
+        var ir = new byte[53 * height];
+        var vis = new byte[53 * height * 3];
         rng.NextBytes(ir);
         rng.NextBytes(vis);
         int plane = g.CoefficientWidth * g.CoefficientHeight;
@@ -228,6 +229,28 @@ public class RtKernelTests
             double Row(int j) => CellMean(c, x0, j) + (CellMean(c, x1, j) - CellMean(c, x0, j)) * wx;
             return Row(y0) + (Row(y1) - Row(y0)) * wy;
         }
+        // Two bands: the input cells' means averaged again over 4x4 cells (those present), bilinear the same way.
+        double CoarseMean(int c, int i, int j)
+        {
+            double sum = 0;
+            int n = 0;
+            for (int cj = 4 * j; cj < Math.Min(g.InputHeight, 4 * j + 4); cj++)
+            {
+                for (int ci = 4 * i; ci < Math.Min(g.InputWidth, 4 * i + 4); ci++, n++)
+                {
+                    sum += CellMean(c, ci, cj);
+                }
+            }
+            return sum / n;
+        }
+        double Coarse(int c, int x, int y)
+        {
+            var (x0, x1, wx) = Source(x, g.Width, (g.InputWidth + 3) / 4);
+            var (y0, y1, wy) = Source(y, g.Height, (g.InputHeight + 3) / 4);
+            double Row(int j) => CoarseMean(c, x0, j) + (CoarseMean(c, x1, j) - CoarseMean(c, x0, j)) * wx;
+            return Row(y0) + (Row(y1) - Row(y0)) * wy;
+        }
+        static double Choose(double e, double f) => (e * e * e + f * f * f) / (e * e + f * f + 1e-6);
 
         int worst = 0, differing = 0;
         for (int y = 0; y < g.Height; y++)
@@ -248,10 +271,17 @@ public class RtKernelTests
                 double fy = Map(0) * yv + Map(1) * ir[p] + 255 * Map(2);
                 if (select)
                 {
-                    // model_rt.apply_coefficients(select=True) on the 0–1 scale, then back to 0–255.
+                    // model_rt.apply_coefficients(select=True, bands) on the 0–1 scale, then back to 0–255.
                     double lv = Lowpass(0, x, y) / 255, li = Lowpass(1, x, y) / 255;
-                    double ev = (Map(0) + Map(4)) * (yv / 255 - lv), ei = (Map(1) + Map(5)) * (ir[p] / 255.0 - li);
-                    fy = 255 * (Map(0) * lv + Map(1) * li + Map(2) + (ev * ev * ev + ei * ei * ei) / (ev * ev + ei * ei + 1e-6));
+                    double gv = Map(0) + Map(4), gi = Map(1) + Map(5);
+                    double f = Map(2) + Choose(gv * (yv / 255 - lv), gi * (ir[p] / 255.0 - li));
+                    if (bands == 2)
+                    {
+                        double cv = Coarse(0, x, y) / 255, ci = Coarse(1, x, y) / 255;
+                        f += Choose(gv * (lv - cv), gi * (li - ci));
+                        (lv, li) = (cv, ci);
+                    }
+                    fy = 255 * (f + Map(0) * lv + Map(1) * li);
                 }
                 else if (maps == 6)
                 {
@@ -288,6 +318,10 @@ public class RtKernelTests
         if (g.HasDetailGains)
         {
             rows.For(g.InputHeight, new UpsampleLowpassRows(g, irSmall, visSmall, lowpass), minRowsPerChunk: 1);
+        }
+        if (g.DetailBands == 2)
+        {
+            rows.For(g.CoarseHeight, new UpsampleCoarseRows(g, irSmall, visSmall, lowpass), minRowsPerChunk: 1);
         }
         rows.For(g.Height, new ApplyCoefficientRows(g, upsampled, ir, vis, output, lowpass), minRowsPerChunk: 1);
         return output;
@@ -387,6 +421,45 @@ public class RtKernelTests
     }
 
     [Fact]
+    public void A_second_selected_band_keeps_the_stronger_object_scale_edge_that_one_band_blends()
+    {
+        // The opposite steps of the test above on a wider frame, read 5 and 6 pixels either side of the edge: past the
+        // reach of the 4-pixel cells, where one band has no detail left and blends the two steps by half (45 levels),
+        // the second band (to 16-pixel cells) still carries them and keeps the stronger infrared step (69
+        // levels); 40 pixels away both agree.
+        const int w = 128, h = 64;
+        var ir = new byte[w * h];
+        var vis = new byte[w * h * 3];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                int p = y * w + x;
+                ir[p] = (byte)(x < 64 ? 50 : 200);
+                vis[3 * p] = vis[3 * p + 1] = vis[3 * p + 2] = (byte)(x < 64 ? 130 : 70);
+            }
+        }
+        byte[] Fuse(int bands)
+        {
+            var g = new RtGeometry(w, h, 4, maps: 6, selectDetail: true, detailBands: bands);
+            int plane = g.CoefficientWidth * g.CoefficientHeight;
+            var c = new float[6 * plane];
+            c.AsSpan(0, 2 * plane).Fill(0.5f);           // a_vis, a_ir
+            c.AsSpan(3 * plane, plane).Fill(1f);         // chroma gain
+            c.AsSpan(4 * plane, 2 * plane).Fill(0.5f);   // detail gains: a + d = 1
+            return Run(g, c, ir, vis);
+        }
+        int At(byte[] o, int x) => o[3 * (32 * w + x)];
+        var one = Fuse(1);
+        var two = Fuse(2);
+        int Wide(byte[] o) => At(o, 69) - At(o, 58);
+        Assert.InRange(Wide(one), 40, 50);
+        Assert.True(Wide(two) >= Wide(one) + 15, $"step across 11 pixels: two bands {Wide(two)}, one band {Wide(one)}");
+        Assert.Equal(At(one, 20), At(two, 20));
+        Assert.Equal(At(one, 108), At(two, 108));
+    }
+
+    [Fact]
     public void Detail_gains_need_the_low_pass_planes()
     {
         var g = new RtGeometry(16, 8, 4, maps: 6);
@@ -394,5 +467,8 @@ public class RtKernelTests
         Assert.Throws<ArgumentException>(() => new UpsampleLowpassRows(new RtGeometry(16, 8, 4), new float[8], new float[24], []));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RtGeometry(16, 8, 4, maps: 5));
         Assert.Throws<ArgumentException>(() => new RtGeometry(16, 8, 4, maps: 4, selectDetail: true));
+        Assert.Throws<ArgumentException>(() => new RtGeometry(16, 8, 4, maps: 6, selectDetail: false, detailBands: 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RtGeometry(16, 8, 4, maps: 6, selectDetail: true, detailBands: 2, bandFactor: 1));
+        Assert.Throws<ArgumentException>(() => new UpsampleCoarseRows(new RtGeometry(16, 8, 4, maps: 6, selectDetail: true), new float[8], new float[24], new float[256]));
     }
 }
