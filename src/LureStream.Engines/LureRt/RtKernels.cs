@@ -308,87 +308,77 @@ public readonly struct ApplyCoefficientRows : IRowOperation
     /// <summary>Whether the 16-pixel path runs on this machine.</summary>
     public static bool IsVectorized => RgbShuffles.IsSupported;
 
-    /// <summary>Where one output row reads its maps: two coefficient rows (and two low-pass rows) and the blend weights.</summary>
+    /// <summary>
+    /// Two widened rows of a stack of planes and the second one's weight: where one output row reads a plane, by a
+    /// vertical blend.
+    /// </summary>
+    private readonly ref struct RowPair
+    {
+        private readonly ref float _top;
+        private readonly ref float _bottom;
+        private readonly int _plane;
+        private readonly float _wy;
+
+        /// <param name="start">First float of the stack in <paramref name="buffer"/>.</param>
+        /// <param name="rows">The two source rows and the second one's weight (<see cref="RtGeometry.Row"/> and kin).</param>
+        /// <param name="rowsPerPlane">Rows of each plane of the stack.</param>
+        public RowPair(float[] buffer, int start, (int Y0, int Y1, float Wy) rows, int rowsPerPlane, int width)
+        {
+            ref float stack = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), start);
+            _top = ref Unsafe.Add(ref stack, rows.Y0 * width);
+            _bottom = ref Unsafe.Add(ref stack, rows.Y1 * width);
+            _plane = rowsPerPlane * width;
+            _wy = rows.Wy;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float At(int plane, int x) => Lerp(ref _top, ref _bottom, plane * _plane + x, _wy);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> At4(int plane, int x) => Lerp(ref _top, ref _bottom, plane * _plane + x, Vector128.Create(_wy));
+    }
+
+    /// <summary>Where one output row reads its maps, and with detail gains its low-pass (and coarse) planes.</summary>
     private readonly ref struct RowMaps
     {
-        public readonly ref float Top;
-        public readonly ref float Bottom;
-        public readonly int Plane;
-        public readonly float Wy;
+        private readonly RowPair _maps;
+        private readonly RowPair _low;
+        private readonly RowPair _coarse;
         public readonly bool Detail;
         public readonly bool Select;
-        public readonly ref float LowTop;
-        public readonly ref float LowBottom;
-        public readonly int LowPlane;
-        public readonly float LowWy;
         public readonly bool TwoBands;
-        public readonly ref float CoarseTop;
-        public readonly ref float CoarseBottom;
-        public readonly int CoarsePlane;
-        public readonly float CoarseWy;
 
         public RowMaps(RtGeometry g, float[] upsampled, float[] lowpass, int y)
         {
             int w = g.Width;
-            var (y0, y1, wy) = g.Row(y);
-            ref float up = ref MemoryMarshal.GetArrayDataReference(upsampled);
-            Top = ref Unsafe.Add(ref up, y0 * w);
-            Bottom = ref Unsafe.Add(ref up, y1 * w);
-            Plane = g.CoefficientHeight * w;
-            Wy = wy;
+            _maps = new RowPair(upsampled, 0, g.Row(y), g.CoefficientHeight, w);
             Detail = g.HasDetailGains;
             Select = g.SelectsDetail;
-            if (Detail)
-            {
-                var (l0, l1, lwy) = g.InputRow(y);
-                ref float low = ref MemoryMarshal.GetArrayDataReference(lowpass);
-                LowTop = ref Unsafe.Add(ref low, l0 * w);
-                LowBottom = ref Unsafe.Add(ref low, l1 * w);
-                LowPlane = g.InputHeight * w;
-                LowWy = lwy;
-            }
-            else
-            {
-                LowTop = ref Top;
-                LowBottom = ref Bottom;
-            }
             TwoBands = g.DetailBands == 2;
-            if (TwoBands)
-            {
-                var (c0, c1, cwy) = g.CoarseRow(y);
-                ref float coarse = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lowpass), g.CoarseOffset);
-                CoarseTop = ref Unsafe.Add(ref coarse, c0 * w);
-                CoarseBottom = ref Unsafe.Add(ref coarse, c1 * w);
-                CoarsePlane = g.CoarseHeight * w;
-                CoarseWy = cwy;
-            }
-            else
-            {
-                CoarseTop = ref Top;
-                CoarseBottom = ref Bottom;
-            }
+            _low = Detail ? new RowPair(lowpass, 0, g.InputRow(y), g.InputHeight, w) : _maps;
+            _coarse = TwoBands ? new RowPair(lowpass, g.CoarseOffset, g.CoarseRow(y), g.CoarseHeight, w) : _maps;
         }
 
-        /// <summary>Map <paramref name="map"/> at column <paramref name="x"/> (vertical blend of the widened rows).</summary>
+        /// <summary>Map <paramref name="map"/> at column <paramref name="x"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public float Map(int map, int x) => Lerp(ref Top, ref Bottom, map * Plane + x, Wy);
+        public float Map(int map, int x) => _maps.At(map, x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector128<float> Map4(int map, int x) => Lerp(ref Top, ref Bottom, map * Plane + x, Vector128.Create(Wy));
+        public Vector128<float> Map4(int map, int x) => _maps.At4(map, x);
 
-        /// <summary>Low-pass plane 0 (visible luma) or 1 (infrared) at column <paramref name="x"/>.</summary>
+        /// <summary>Low-pass plane 0 (visible luma) or 1 (infrared) at column <paramref name="x"/> (detail gains only).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public float Low(int plane, int x) => Lerp(ref LowTop, ref LowBottom, plane * LowPlane + x, LowWy);
+        public float Low(int plane, int x) => _low.At(plane, x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector128<float> Low4(int plane, int x) => Lerp(ref LowTop, ref LowBottom, plane * LowPlane + x, Vector128.Create(LowWy));
+        public Vector128<float> Low4(int plane, int x) => _low.At4(plane, x);
 
         /// <summary>Coarse plane 0 (visible luma) or 1 (infrared) at column <paramref name="x"/> (two bands only).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public float Coarse(int plane, int x) => Lerp(ref CoarseTop, ref CoarseBottom, plane * CoarsePlane + x, CoarseWy);
+        public float Coarse(int plane, int x) => _coarse.At(plane, x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector128<float> Coarse4(int plane, int x) => Lerp(ref CoarseTop, ref CoarseBottom, plane * CoarsePlane + x, Vector128.Create(CoarseWy));
+        public Vector128<float> Coarse4(int plane, int x) => _coarse.At4(plane, x);
     }
 
     public void Invoke(int y, Span<float> scratch)
