@@ -91,9 +91,9 @@ case "$MODE" in
   rt)
     family_mode "$@"
     runs_rt="$HERE/runs_reproduce_rt$SUFFIX" runs_detail="$HERE/runs_reproduce_rt_detail$SUFFIX"
-    runs_select="$HERE/runs_reproduce_rt_select$SUFFIX"
-    a=9000 b=20000 c=31000 d=35700 e=43700 every=4
-    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 d=120 e=150 every=1
+    runs_select="$HERE/runs_reproduce_rt_select$SUFFIX" runs_select2="$HERE/runs_reproduce_rt_select2$SUFFIX"
+    a=9000 b=20000 c=31000 d=35700 e=43700 f=46400 every=4
+    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 d=120 e=150 f=180 every=1
     # Stage 1: the four-map network (affine blend + chroma gain); the tasks the gate found hardest drawn more often.
     train rt "$runs_rt" "$a" --batch 8 --ckpt-minutes "$every" \
       --task-weight overexposure=2 --task-weight low_resolution=3 --task-weight low_contrast=2
@@ -130,7 +130,14 @@ case "$MODE" in
     snapshot="$runs_detail/stage4.pt"
     [ -f "$runs_select/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_detail" --out "$snapshot"
     train rt-select "$runs_select" "$e" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage4_flags[@]}"
-    finish lure-rt "$runs_select" export_rt.py models/lure-rt
+    # Stage 6 (session 12): the selection on a second, coarser band as well (config rt-select2: same tensors again) and
+    # a CC term on clean samples (the fusion's correlation with each input, which a visible-led fusion loses).
+    # Session 12 stopped its run after 2700 steps of an 8000-step schedule; this stage runs a schedule of that length.
+    snapshot="$runs_select/stage5.pt"
+    [ -f "$runs_select2/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_select" --out "$snapshot"
+    train rt-select2 "$runs_select2" "$f" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage4_flags[@]}" \
+      --clean-cc 0.3
+    finish lure-rt "$runs_select2" export_rt.py models/lure-rt
     ;;
   v2)
     family_mode "$@"
