@@ -15,11 +15,12 @@ namespace LureStream.Engines.LureRt;
 /// Per frame: both sources are area-averaged to 1/<see cref="LureManifest.InputScale"/> (row-parallel), the
 /// coefficient network runs once on them with each modality's cached prompt embedding,
 /// <see cref="UpsampleCoefficientRows"/> widens the returned maps to the frame width (with detail gains,
-/// <see cref="UpsampleLowpassRows"/> widens the network's input planes as each source's low-pass) and
+/// <see cref="UpsampleLowpassRows"/> widens the network's input planes as each source's low-pass, and with two detail
+/// bands <see cref="UpsampleCoarseRows"/> their coarser average) and
 /// <see cref="ApplyCoefficientRows"/> applies them to the full-resolution sources (both row-parallel, SIMD).
 /// Every buffer, tensor and binding is made once per frame size, so a steady-state frame allocates nothing managed.
 /// With <c>refreshEvery</c> N &gt; 1 the network runs on every N-th frame and the frames between reuse its maps (the
-/// full-resolution sources, and with detail gains their low-pass, are always the current frame's); a prompt change
+/// full-resolution sources, and with detail gains their low-pass planes, are always the current frame's); a prompt change
 /// or a new frame size runs it at once, so a switched prompt shows on the next frame.
 /// </summary>
 /// <remarks>
