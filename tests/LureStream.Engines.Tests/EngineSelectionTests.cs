@@ -26,38 +26,22 @@ public sealed class EngineSelectionTests : IDisposable
 
     private static string LureLite => Repository.Path("models", "lure-lite");
 
-    [Fact]
-    public void Live_input_on_the_cpu_gets_lure_rt_and_says_why()
-    {
-        using var selection = FusionEngineFactory.Create(Options(LureLite, Repository.RtBundle), live: true);
-        Assert.Equal("lure-rt", selection.Engine.Name);
-        Assert.NotNull(selection.Prompted);
-        Assert.Contains("live input and no GPU provider", selection.Reason);
-    }
+    public enum Bundle { Shipped, Missing }
 
-    [Fact]
-    public void Recorded_input_gets_the_full_lure()
+    [Theory]
+    // live input on a CPU-only box: the full LURE would not keep the frame rate
+    [InlineData(Bundle.Shipped, Bundle.Shipped, true, "lure-rt", "live input and no GPU provider")]
+    [InlineData(Bundle.Shipped, Bundle.Shipped, false, "lure", "recorded input")]
+    [InlineData(Bundle.Shipped, Bundle.Missing, true, "classical", "no lure-rt bundle is installed")]
+    [InlineData(Bundle.Missing, Bundle.Shipped, false, "lure-rt", "no LURE bundle at")]
+    [InlineData(Bundle.Missing, Bundle.Missing, false, "classical", "no model bundle at")]
+    public void Auto_picks_by_input_and_installed_bundles_and_says_why(Bundle lure, Bundle rt, bool live, string engine, string reason)
     {
-        using var selection = FusionEngineFactory.Create(Options(LureLite, Repository.RtBundle), live: false);
-        Assert.Equal(LureManifest.FamilyLure, selection.Prompted!.Model.Manifest.Family);
-        Assert.Contains("recorded input", selection.Reason);
-    }
-
-    [Fact]
-    public void Live_input_without_a_lure_rt_bundle_falls_back_to_classical_and_names_the_cause()
-    {
-        using var selection = FusionEngineFactory.Create(Options(LureLite, _empty), live: true);
-        Assert.Equal("classical", selection.Engine.Name);
-        Assert.Null(selection.Prompted);
-        Assert.Contains("no lure-rt bundle is installed", selection.Reason);
-    }
-
-    [Fact]
-    public void Without_a_lure_bundle_recorded_input_gets_lure_rt()
-    {
-        using var selection = FusionEngineFactory.Create(Options(_empty, Repository.RtBundle), live: false);
-        Assert.Equal("lure-rt", selection.Engine.Name);
-        Assert.Contains("no LURE bundle at", selection.Reason);
+        using var selection = FusionEngineFactory.Create(
+            Options(lure == Bundle.Shipped ? LureLite : _empty, rt == Bundle.Shipped ? Repository.RtBundle : _empty), live);
+        Assert.Equal(engine, selection.Engine.Name);
+        Assert.Equal(engine == "classical", selection.Prompted is null);
+        Assert.Contains(reason, selection.Reason);
     }
 
     [Fact]
