@@ -37,6 +37,9 @@ CONFIGS["rt-detail"] = dict(CONFIGS["rt"], detail=True)
 CONFIGS["rt-select"] = dict(CONFIGS["rt-detail"], select=True)
 # the same six maps, the selection also on a coarser band (input scale to 4x coarser)
 CONFIGS["rt-select2"] = dict(CONFIGS["rt-select"], bands=2)
+# the same, plus a frame-wide context at the coarsest level (see EncoderLayer): the degradations are global per frame
+# (one contrast window, one haze density), which a receptive field of a few dozen 1/4-scale pixels cannot measure
+CONFIGS["rt-select2g"] = dict(CONFIGS["rt-select2"], global_context=True)
 MAPS = ["a_vis", "a_ir", "offset", "chroma_gain"]
 DETAIL_MAPS = ["detail_vis", "detail_ir"]
 DETAIL_LIMIT = 2.0  # detail gains lie in (-2, 2): negative smooths (noise), positive sharpens
@@ -72,9 +75,15 @@ class EncoderLayer(nn.Module):
     features (FiLM); at the coarsest level the paper's text-query attention (TGA) runs as well, where it is cheap.
     Latent z = task(f) - degradation(f), the split LURE's unified loss trains."""
 
-    def __init__(self, c, c_lat, heads, text_dim, tga):
+    def __init__(self, c, c_lat, heads, text_dim, tga, global_context=False):
         super().__init__()
         self.pre = Inverted(c)
+        # global context: the features' frame mean scales and shifts them (zero-initialised, so a snapshot without it
+        # keeps its function); how strongly to restore depends on how degraded the whole frame is
+        self.context = nn.Linear(c, 2 * c) if global_context else None
+        if self.context is not None:
+            nn.init.zeros_(self.context.weight)
+            nn.init.zeros_(self.context.bias)
         self.film = nn.Linear(text_dim, 2 * c)
         nn.init.zeros_(self.film.weight)
         nn.init.zeros_(self.film.bias)
@@ -90,6 +99,9 @@ class EncoderLayer(nn.Module):
         f = self.pre(x) * (1.0 + scale) + shift + self.mod(m)[:, :, None, None]
         if self.tga is not None:
             f = self.tga(f, t)
+        if self.context is not None:
+            g_scale, g_shift = self.context(f.mean(dim=(2, 3)))[:, :, None, None].chunk(2, dim=1)
+            f = f * (1.0 + g_scale) + g_shift
         f = self.post(f)
         return f, self.task(f) - self.deg(f)
 
@@ -100,7 +112,8 @@ class Encoder(nn.Module):
         ch, lat = cfg["channels"], cfg["latents"]
         # 1/4 -> 1/8 with an overlapping 3x3 stride-2 conv (no periodic texture)
         self.stem = nn.Conv2d(3, ch[0], 3, stride=2, padding=1)
-        self.layers = nn.ModuleList([EncoderLayer(ch[i], lat[i], cfg["heads"][i], cfg["emb_dim"], tga=(i == 2))
+        self.layers = nn.ModuleList([EncoderLayer(ch[i], lat[i], cfg["heads"][i], cfg["emb_dim"], tga=(i == 2),
+                                                  global_context=(i == 2 and cfg.get("global_context", False)))
                                      for i in range(3)])
         self.downs = nn.ModuleList([nn.Conv2d(ch[i], ch[i + 1], 3, stride=2, padding=1) for i in range(2)])
 

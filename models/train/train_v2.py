@@ -214,7 +214,7 @@ class Batch:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="folder holding roadscene/, msrs/, llvip/, ... (shared/data)")
-    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model), rt (lure-rt), rt-detail (lure-rt with detail gains), rt-select (detail chosen per pixel) or rt-select2 (chosen on two bands)")
+    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model), rt (lure-rt), rt-detail (lure-rt with detail gains), rt-select (detail chosen per pixel), rt-select2 (chosen on two bands) or rt-select2g (plus frame-wide context)")
     ap.add_argument("--tga", default="query", choices=sorted(M.ATTENTION), help="text-guided attention variant")
     ap.add_argument("--runs", default=None, help="run folder (default runs_v2/ or runs_rt/)")
     ap.add_argument("--resume", action="store_true")
@@ -328,14 +328,17 @@ def main():
         if not os.path.isfile(args.init):
             raise UserError(f"--init snapshot not found: {args.init}")
         ck = torch.load(args.init)
-        six_maps = ("rt-detail", "rt-select", "rt-select2")
-        grows = rt and ck.get("config") == "rt" and args.config in six_maps
+        six_maps = ("rt-detail", "rt-select", "rt-select2", "rt-select2g")
+        # rt grows the decoder head into a six-map config; a six-map config grows the global context of rt-select2g
+        grows = rt and ((ck.get("config") == "rt" and args.config in six_maps)
+                        or (args.config == "rt-select2g" and ck.get("config") in six_maps))
         # the six-map configs share every tensor: only the kernel combines the detail differently
         same_shape = ck.get("config") in six_maps and args.config in six_maps
         if ck.get("tga") != args.tga or (ck.get("config") != args.config and not grows and not same_shape):
             raise UserError(f"{args.init} is config {ck.get('config')}/{ck.get('tga')}, not {args.config}/{args.tga}")
         if grows:
-            print("grown from rt: " + ", ".join(R.init_from(net, ck["model"])), flush=True)
+            R.init_from(net, ck["model"])
+            print(f"grown from {ck.get('config')}: the new tensors start at zero (the snapshot's function)", flush=True)
         else:
             net.load_state_dict(ck["model"])
         step, elapsed = ck["step"], ck["elapsed"]
