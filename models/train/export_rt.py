@@ -193,7 +193,9 @@ def main():
         "architecture": {"config": ck["config"], **net.cfg},
         **E.provenance_fields(ck, "models/train/train_v2.py --config rt, then --config rt-detail"
                                   + (", then --config rt-select" if select else "")
-                                  + (", then --config rt-select2" if bands > 1 else "") + " (the commands and task "
+                                  + (", then --config rt-select2" if bands > 1 else "")
+                                  + (", then --config rt-select2g" if net.cfg.get("global_context") else "")
+                                  + " (the commands and task "
                                   "weights of every stage are in models/train/README.md)", ort, old),
     }
     E.write_manifest(out, man, old)

@@ -24,7 +24,7 @@ Data (data_v2's fixed split; training never reads a held-out file):
 
 Usage:
   nice -n 10 /usr/bin/python3 models/train/prior.py train --data /work/shared/data --synthetic /tmp/prior_synth
-  /usr/bin/python3 models/train/prior.py export --bundle models/lure-lite --bundle models/train/checkpoints/lure-rt-wip
+  /usr/bin/python3 models/train/prior.py export --bundle models/lure-lite --bundle models/lure-rt
   /usr/bin/python3 models/train/prior.py eval --data /work/shared/data [--write-eval /tmp/prior_eval]
 """
 import argparse

@@ -238,9 +238,9 @@ def main():
                     "(tools/extract_minilm.py --out DIR)")
     ap.add_argument("--ckpt", nargs="+", default=[os.path.join(HERE, "checkpoints", "lure-rt-wip.pt"),
                                                   os.path.join(HERE, "checkpoints", "lure-v2-wip.pt")])
-    ap.add_argument("--vocab", default=os.path.join(HERE, "checkpoints", "lure-rt-wip", "vocab.txt"),
+    ap.add_argument("--vocab", default=os.path.join(HERE, "..", "lure-rt", "vocab.txt"),
                     help="our 254-token vocabulary (the same file as runs_rt/vocab.txt)")
-    ap.add_argument("--ours-onnx", default=os.path.join(HERE, "checkpoints", "lure-rt-wip", "text_encoder.onnx"),
+    ap.add_argument("--ours-onnx", default=os.path.join(HERE, "..", "lure-rt", "text_encoder.onnx"),
                     help="an exported text_encoder.onnx of ours, for the ONNX Runtime cost per prompt")
     ap.add_argument("--operator", default=os.path.join(HERE, "fixtures", "operator_prompts.tsv"))
     ap.add_argument("--ort-lib", default=NUGET_ORT if os.path.isfile(NUGET_ORT) else ort_check.DEFAULT_LIB)

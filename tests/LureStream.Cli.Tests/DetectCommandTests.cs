@@ -87,7 +87,7 @@ public sealed class DetectCommandTests
 
         // A bundle without condition_prior: the statistics detector, and the output says why.
         string plain = _data.NewDir("bundle-without-prior");
-        string rt = Repository.Path("models", "train", "checkpoints", "lure-rt-wip");
+        string rt = Repository.RtBundle;
         foreach (string f in new[] { "text_encoder.onnx", "coefficients.onnx", "vocab.txt" })
         {
             File.CreateSymbolicLink(Path.Combine(plain, f), Path.Combine(rt, f));

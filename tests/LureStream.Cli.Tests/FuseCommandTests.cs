@@ -34,13 +34,14 @@ public sealed class FuseCommandTests
     }
 
     [Fact]
-    public async Task Auto_engine_without_a_bundle_falls_back_to_classical()
+    public async Task Auto_engine_without_a_lure_bundle_moves_down_to_the_installed_lure_rt()
     {
+        // (no bundle at all → classical is EngineSelectionTests' case: fuse has no option to hide models/lure-rt)
         string outFile = Path.Combine(_data.NewDir("auto"), "fused.png");
         var r = await Cli.RunAsync("fuse", "--ir", Path.Combine(_data.CleanIr, "frame_00000.png"), "--vis", Path.Combine(_data.CleanVis, "frame_00000.png"),
             "--out", outFile, "--model", Path.Combine(_data.Root, "no-such-model"));
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Contains("engine: classical", r.StdOut);
+        Assert.Contains("engine: lure-rt", r.StdOut);
         Assert.True(File.Exists(outFile));
     }
 

@@ -42,12 +42,8 @@ public static class Repository
         }
     }
 
-    /// <summary>
-    /// The lure-rt bundle for tests: models/lure-rt once shipped, else the work-in-progress export under
-    /// models/train/checkpoints/lure-rt-wip (models/train/README.md says when the bundle moves).
-    /// </summary>
-    public static string RtBundle =>
-        File.Exists(Path("models", "lure-rt", "manifest.json")) ? Path("models", "lure-rt") : Path("models", "train", "checkpoints", "lure-rt-wip");
+    /// <summary>The shipped lure-rt bundle (models/lure-rt, the one <c>engine: auto</c> picks for live CPU input).</summary>
+    public static string RtBundle => Path("models", "lure-rt");
 
     /// <summary>The LURE v2 work-in-progress export (family lure; its decoder also reads the source frames).</summary>
     public static string V2Bundle => Path("models", "train", "checkpoints", "lure-v2-wip");

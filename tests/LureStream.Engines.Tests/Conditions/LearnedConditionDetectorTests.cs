@@ -200,7 +200,7 @@ public sealed class LearnedConditionDetectorTests : IDisposable
     [Fact]
     public void Both_shipped_bundles_carry_the_same_prior()
     {
-        var rt = LureManifest.Load(Repository.Path("models", "train", "checkpoints", "lure-rt-wip"));
+        var rt = LureManifest.Load(Repository.RtBundle);
         Assert.Equal("condition_prior.json", rt.ConditionPrior);
         Assert.Equal(File.ReadAllBytes(Path.Combine(_manifest.Directory, "condition_prior.onnx")),
             File.ReadAllBytes(Path.Combine(rt.Directory, "condition_prior.onnx")));
