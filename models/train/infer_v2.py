@@ -34,18 +34,27 @@ def load(ckpt, vocab):
 
 
 @torch.no_grad()
+def embed(net, tok, prompt):
+    """One prompt's text embedding [1, E]."""
+    ids, mask = tok.encode(prompt)
+    return net.text(torch.tensor([ids]), torch.tensor([mask]))[0]
+
+
+@torch.no_grad()
 def fuse(net, tok, ir, vis, vis_prompt, ir_prompt):
     """ir HxW uint8, vis HxWx3 uint8 -> fused HxWx3 uint8 (padded to a multiple of 8 and cropped back)."""
+    return fuse_embedded(net, ir, vis, embed(net, tok, ir_prompt), embed(net, tok, vis_prompt))
+
+
+@torch.no_grad()
+def fuse_embedded(net, ir, vis, ir_embedding, vis_embedding):
+    """fuse() with the two prompt embeddings given ([1, E] each), e.g. interpolated between prompts."""
     h, w = ir.shape
     ph, pw = (-h) % 8, (-w) % 8
     ir3 = np.pad(np.repeat(ir[:, :, None], 3, 2), ((0, ph), (0, pw), (0, 0)), mode="reflect")
     vis = np.pad(vis, ((0, ph), (0, pw), (0, 0)), mode="reflect")
-    embs = []
-    for p in (ir_prompt, vis_prompt):
-        ids, mask = tok.encode(p)
-        embs.append(net.text(torch.tensor([ids]), torch.tensor([mask]))[0])
     x = torch.from_numpy(np.stack([ir3, vis])).permute(0, 3, 1, 2).float() / 255.0
-    zs = net.encoder(x, torch.cat(embs), torch.tensor([1, 0]))
+    zs = net.encoder(x, torch.cat([ir_embedding, vis_embedding]), torch.tensor([1, 0]))
     rgb, _, _ = net.fuse([z[:1] for z in zs], [z[1:] for z in zs], x[:1], x[1:])
     out = (rgb[0].permute(1, 2, 0).numpy() * 255.0).round().clip(0, 255).astype(np.uint8)
     return out[:h, :w]

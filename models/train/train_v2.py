@@ -328,11 +328,12 @@ def main():
         if not os.path.isfile(args.init):
             raise UserError(f"--init snapshot not found: {args.init}")
         ck = torch.load(args.init)
-        six_maps = ("rt-detail", "rt-select", "rt-select2", "rt-select2g")
-        # rt grows the decoder head into a six-map config; a six-map config grows the global context of rt-select2g
-        grows = rt and ((ck.get("config") == "rt" and args.config in six_maps)
+        # these six-map configs share every tensor: only the kernel combines the detail differently
+        six_maps = ("rt-detail", "rt-select", "rt-select2")
+        # rt grows the decoder head into a six-map config (or rt-select2g); a six-map config grows rt-select2g's
+        # global context (the reverse would drop trained tensors: refused below)
+        grows = rt and ((ck.get("config") == "rt" and args.config in six_maps + ("rt-select2g",))
                         or (args.config == "rt-select2g" and ck.get("config") in six_maps))
-        # the six-map configs share every tensor: only the kernel combines the detail differently
         same_shape = ck.get("config") in six_maps and args.config in six_maps
         if ck.get("tga") != args.tga or (ck.get("config") != args.config and not grows and not same_shape):
             raise UserError(f"{args.init} is config {ck.get('config')}/{ck.get('tga')}, not {args.config}/{args.tga}")

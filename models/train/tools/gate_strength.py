@@ -32,23 +32,6 @@ from evaluate_v2 import GATE_TASKS, prompt  # noqa: E402
 SEED_BASE = 7000  # evaluate_v2's held-out seeds are 1000 * j + k (+ 500 on the infrared side): kept apart
 
 
-def embed(net, tok, text):
-    ids, mask = tok.encode(text)
-    return net.text(torch.tensor([ids]), torch.tensor([mask]))[0]
-
-
-def fuse(net, ir, vis, e_ir, e_vis):
-    """infer_v2.fuse with the prompt embeddings given (so they can be interpolated)."""
-    h, w = ir.shape
-    ph, pw = (-h) % 8, (-w) % 8
-    ir3 = np.pad(np.repeat(ir[:, :, None], 3, 2), ((0, ph), (0, pw), (0, 0)), mode="reflect")
-    vis = np.pad(vis, ((0, ph), (0, pw), (0, 0)), mode="reflect")
-    x = torch.from_numpy(np.stack([ir3, vis])).permute(0, 3, 1, 2).float() / 255.0
-    zs = net.encoder(x, torch.cat([e_ir, e_vis]), torch.tensor([1, 0]))
-    rgb, _, _ = net.fuse([z[:1] for z in zs], [z[1:] for z in zs], x[:1], x[1:])
-    return (rgb[0].permute(1, 2, 0).numpy() * 255.0).round().clip(0, 255).astype(np.uint8)[:h, :w]
-
-
 @torch.no_grad()
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,7 +60,7 @@ def main():
     tok = T.WordPieceTokenizer(args.vocab, max_length=32)
     pairs = [p for p in D.load(args.data, "train") if p.condition == "clean"]
     pairs = pairs[::max(1, len(pairs) // args.pairs)][:args.pairs]
-    pseudo, task = embed(net, tok, P.PSEUDO_PROMPT), embed(net, tok, prompt(vt or it))
+    pseudo, task = I.embed(net, tok, P.PSEUDO_PROMPT), I.embed(net, tok, prompt(vt or it))
     wins = {t: [] for t in strengths}
     t0 = time.time()
     for j, p in enumerate(pairs):
@@ -90,10 +73,10 @@ def main():
             fl = FM.luminance(f)
             return (FM.ssim(a, fl) + FM.ssim(b, fl)) / 2.0, FM.qabf(a, b, fl)
 
-        s0, q0 = score(fuse(net, ir_d, vis_d, pseudo, pseudo))
+        s0, q0 = score(I.fuse_embedded(net, ir_d, vis_d, pseudo, pseudo))
         for t in strengths:
             e = pseudo + t * (task - pseudo)
-            s, q = score(fuse(net, ir_d, vis_d, pseudo if vt else e, e if vt else pseudo))
+            s, q = score(I.fuse_embedded(net, ir_d, vis_d, pseudo if vt else e, e if vt else pseudo))
             wins[t].append((s > s0, q > q0))
     n = len(pairs)
     print(f"{args.ckpt}: {args.task} on {n} clean training pairs ({time.time() - t0:.0f} s)")
