@@ -75,7 +75,7 @@ def fuse_u8(net, ir_u8, vis_u8, e_ir, e_vis):
     ir = torch.from_numpy(ir_u8).float()[None, None] / 255.0
     vis = torch.from_numpy(vis_u8).float().permute(2, 0, 1)[None] / 255.0
     coef = R.CoefficientGraph(net)(R.area_down(ir), R.area_down(vis), e_ir, e_vis)
-    rgb, _, _ = R.apply_coefficients(coef, ir, vis, select=net.cfg.get("select", False), bands=net.cfg.get("bands", 1))
+    rgb, _, _ = net.apply(coef, ir, vis)
     return (rgb * 255.0).round().clamp(0, 255).to(torch.uint8)[0].permute(1, 2, 0).numpy(), coef
 
 
@@ -154,6 +154,7 @@ def main():
     old = json.load(open(man_path)) if os.path.isfile(man_path) else {}
     select = net.cfg.get("select", False)
     bands = net.cfg.get("bands", 1)
+    windowed = net.cfg.get("windowed", False)
     terms = (f"S(p, q) = (p^3 + q^3) / (p^2 + q^2 + {R.SELECT_EPS:g}), E = (a + detail) * (source - L), L = the "
              "input_scale area average upsampled bilinearly")
     select_rule = "Y = a_vis*L_vis + a_ir*L_ir + offset + S(E_vis, E_ir), " + terms
@@ -161,6 +162,15 @@ def main():
         select_rule = ("Y = a_vis*C_vis + a_ir*C_ir + offset + S(E_vis, E_ir) + S((a_vis + detail_vis) * (L_vis - "
                        "C_vis), (a_ir + detail_ir) * (L_ir - C_ir)), " + terms + ", C = L's planes area-averaged by "
                        "band_factor (ragged edges: the cells present) and upsampled the same way")
+    if windowed:
+        select_rule = ("Y = a_vis*C_vis + a_ir*C_ir + offset + W(E_vis, E_ir, g_vis^2*box3((Y_vis - L_vis)^2), "
+                       "g_ir^2*box3((IR - L_ir)^2)) + W(g_vis*(L_vis - C_vis), g_ir*(L_ir - C_ir), g_vis^2*up(box3(b_vis^2)), "
+                       "g_ir^2*up(box3(b_ir^2))), W(e, f, s, t) = f + (e - f) * (s^2 + eps^2/2) / (s^2 + t^2 + eps^2), "
+                       f"eps = {R.SELECT_EPS:g}, g = a + detail, E = g * (source - L), box3 = 3x3 mean clipped at the "
+                       "borders, b = the input plane minus its band_factor area average upsampled to the input grid "
+                       "(box3 on the input grid, then upsampled like L), L = the input_scale area average upsampled "
+                       "bilinearly, C = L's planes area-averaged by band_factor (ragged edges: the cells present) and "
+                       "upsampled the same way")
     man = {
         "name": "lure-rt",
         "family": "lure-rt",
@@ -169,7 +179,8 @@ def main():
                        "1/8-scale local affine coefficients" + (" and detail gains" if len(net.decoder.maps) > 4 else "")
                        + " applied to the full-resolution sources (C# kernel)"
                        + ("; each pixel keeps the stronger of the two sources' gained detail" if select else "")
-                       + (f" on {bands} bands" if bands > 1 else ""),
+                       + (f" on {bands} bands" if bands > 1 else "")
+                       + (", chosen by windowed energy" if windowed else ""),
         "opset": E.OPSET,
         "exported_with": f"torch {torch.__version__}",
         "graphs": graph_spec(net.cfg, net.decoder.maps),
@@ -180,7 +191,7 @@ def main():
                         "infrared": "one plane", "downsampling": "area average by input_scale (ragged edges: "
                                                                   "average of the pixels present)"},
         "coefficients": {"channels": net.decoder.maps,
-                         "detail_combine": "select" if select else "sum",
+                         "detail_combine": "select-windowed" if windowed else "select" if select else "sum",
                          **({"detail_bands": bands, "band_factor": R.BAND_FACTOR} if bands > 1 else {}),
                          "apply": (select_rule if select else "Y = a_vis*Y_vis + a_ir*IR + offset" + (
                              " + detail_vis*(Y_vis - L_vis) + detail_ir*(IR - L_ir), L = the input_scale area average "
@@ -195,6 +206,7 @@ def main():
                                   + (", then --config rt-select" if select else "")
                                   + (", then --config rt-select2" if bands > 1 else "")
                                   + (", then --config rt-select2g" if net.cfg.get("global_context") else "")
+                                  + (", then --config rt-select2w" if windowed else "")
                                   + " (the commands and task "
                                   "weights of every stage are in models/train/README.md)", ort, old),
     }

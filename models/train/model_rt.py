@@ -40,6 +40,8 @@ CONFIGS["rt-select2"] = dict(CONFIGS["rt-select"], bands=2)
 # the same, plus a frame-wide context at the coarsest level (see EncoderLayer): the degradations are global per frame
 # (one contrast window, one haze density), which a receptive field of a few dozen 1/4-scale pixels cannot measure
 CONFIGS["rt-select2g"] = dict(CONFIGS["rt-select2"], global_context=True)
+# the same network and maps, each band's selection by windowed energy instead of per pixel (see choose_windowed)
+CONFIGS["rt-select2w"] = dict(CONFIGS["rt-select2g"], windowed=True)
 MAPS = ["a_vis", "a_ir", "offset", "chroma_gain"]
 DETAIL_MAPS = ["detail_vis", "detail_ir"]
 DETAIL_LIMIT = 2.0  # detail gains lie in (-2, 2): negative smooths (noise), positive sharpens
@@ -183,6 +185,25 @@ def choose(ev, ei):
     return (ev2 * ev + ei2 * ei) / (ev2 + ei2 + SELECT_EPS)
 
 
+def box3(x):
+    """Mean over the 3x3 window, clipped at the borders (the mean of the pixels the window has)."""
+    return F.avg_pool2d(x, 3, 1, padding=1, count_include_pad=False)
+
+
+def choose_windowed(ev, ei, sv, si):
+    """Soft choice between two gained details by their local energies sv, si (windowed means of the squared gained
+    detail), sharpened by squaring: w = (sv^2 + eps^2/2) / (sv^2 + si^2 + eps^2), out = w*ev + (1-w)*ei."""
+    sv2, si2, e2 = sv * sv, si * si, SELECT_EPS * SELECT_EPS
+    w = (sv2 + 0.5 * e2) / (sv2 + si2 + e2)
+    return ei + w * (ev - ei)
+
+
+def band_small(y_small, factor=BAND_FACTOR):
+    """rt-select2's coarser band at the input scale: the input plane minus its coarse average upsampled back."""
+    coarse = F.avg_pool2d(y_small, factor, factor, ceil_mode=True)
+    return y_small - F.interpolate(coarse, size=y_small.shape[-2:], mode="bilinear", align_corners=False)
+
+
 def band(y, scale=INPUT_SCALE, factor=BAND_FACTOR):
     """The band between the input scale and factor times coarser: up(avg(Y)) - up(avg(avg(Y)))."""
     small = area_down(y, scale)
@@ -192,7 +213,7 @@ def band(y, scale=INPUT_SCALE, factor=BAND_FACTOR):
             - F.interpolate(coarse, size=size, mode="bilinear", align_corners=False))
 
 
-def apply_coefficients(coef, ir_y, vis, scale=INPUT_SCALE, select=False, bands=1):
+def apply_coefficients(coef, ir_y, vis, scale=INPUT_SCALE, select=False, bands=1, windowed=False):
     """The full-resolution kernel (the C# engine implements the same arithmetic).
     coef [N,4 or 6,h8,w8]; ir_y [N,1,H,W]; vis [N,3,H,W] in [0,1] -> rgb, y, cbcr. With six maps the detail of each
     source gets its own gain on top of the affine blend, so edges can be kept at full strength (or noise damped)
@@ -212,7 +233,24 @@ def apply_coefficients(coef, ir_y, vis, scale=INPUT_SCALE, select=False, bands=1
     edges by a_vis; with unit gains on fixed held-out pairs the second selected band alone lifts Qabf 0.574 -> 0.604."""
     up = F.interpolate(coef, size=ir_y.shape[-2:], mode="bilinear", align_corners=False)
     vy, vc = V2.rgb_to_ycbcr(vis)
-    if select:
+    if windowed:
+        # rt-select2w: each band's choice by windowed energy, not per pixel. A per-pixel choice flips between the
+        # sources inside a textured area and across an edge's two flanks (each side's detail has the other sign),
+        # which bends edges and adds gradients neither source has; classical multi-scale fusion chooses by a local
+        # activity measure for that reason. Energies are the gain squared times the windowed mean of the ungained
+        # squared detail: band 1 over 3x3 frame pixels, band 2 over 3x3 input-scale pixels (its energy is smooth, so
+        # it is measured at the input scale and upsampled like the planes).
+        size = ir_y.shape[-2:]
+        gv, gi = up[:, 0:1] + up[:, 4:5], up[:, 1:2] + up[:, 5:6]
+        gv2, gi2 = gv * gv, gi * gi
+        dv, di = detail(vy, scale), detail(ir_y, scale)
+        y = up[:, 2:3] + choose_windowed(gv * dv, gi * di, gv2 * box3(dv * dv), gi2 * box3(di * di))
+        mv, mi = band(vy, scale), band(ir_y, scale)
+        sv, si = (F.interpolate(box3(band_small(area_down(p, scale)) ** 2), size=size, mode="bilinear",
+                                align_corners=False) for p in (vy, ir_y))
+        y = y + choose_windowed(gv * mv, gi * mi, gv2 * sv, gi2 * si)
+        y = y + up[:, 0:1] * (vy - dv - mv) + up[:, 1:2] * (ir_y - di - mi)
+    elif select:
         dv, di = detail(vy, scale), detail(ir_y, scale)
         gv, gi = up[:, 0:1] + up[:, 4:5], up[:, 1:2] + up[:, 5:6]
         y = up[:, 2:3] + choose(gv * dv, gi * di)
@@ -256,8 +294,12 @@ class LUREsRT(nn.Module):
         return self.decoder([self.fusion[i](zi[i], zv[i]) for i in range(3)])
 
     def fuse(self, zi, zv, ir, vis):
-        return apply_coefficients(self.coefficients(zi, zv), ir[:, 0:1], vis, select=self.cfg.get("select", False),
-                                 bands=self.cfg.get("bands", 1))
+        return self.apply(self.coefficients(zi, zv), ir[:, 0:1], vis)
+
+    def apply(self, coef, ir_y, vis):
+        """The full-resolution kernel this config's bundle declares (apply_coefficients with its combine rule)."""
+        return apply_coefficients(coef, ir_y, vis, select=self.cfg.get("select", False), bands=self.cfg.get("bands", 1),
+                                  windowed=self.cfg.get("windowed", False))
 
 
 class CoefficientGraph(nn.Module):

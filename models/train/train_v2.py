@@ -214,7 +214,7 @@ class Batch:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="folder holding roadscene/, msrs/, llvip/, ... (shared/data)")
-    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model), rt (lure-rt), rt-detail (lure-rt with detail gains), rt-select (detail chosen per pixel), rt-select2 (chosen on two bands) or rt-select2g (plus frame-wide context)")
+    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model), rt (lure-rt), rt-detail (lure-rt with detail gains), rt-select (detail chosen per pixel), rt-select2 (chosen on two bands), rt-select2g (plus frame-wide context) or rt-select2w (plus selection by windowed energy)")
     ap.add_argument("--tga", default="query", choices=sorted(M.ATTENTION), help="text-guided attention variant")
     ap.add_argument("--runs", default=None, help="run folder (default runs_v2/ or runs_rt/)")
     ap.add_argument("--resume", action="store_true")
@@ -226,6 +226,9 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=20000, help="length of the cosine LR schedule (and the run)")
+    ap.add_argument("--schedule-start", type=int, default=0,
+                    help="step where the warm-up and cosine schedule begin (a warm restart from an --init snapshot; "
+                         "without it a continuation late in the schedule trains at the floor rate)")
     ap.add_argument("--stop-after-minutes", type=float, default=0, help="end this invocation after N minutes (resume later)")
     ap.add_argument("--batch", type=int, default=6)
     ap.add_argument("--crop", type=int, default=0, help="training crop side (default 128 for v2, 256 for rt)")
@@ -272,6 +275,8 @@ def main():
                     help="multiply one task's draw probability (repeatable), e.g. overexposure=2 for a task the "
                          "prompt gate still fails")
     args = ap.parse_args()
+    if not 0 <= args.schedule_start < args.steps:
+        raise UserError(f"--schedule-start {args.schedule_start} must lie in [0, --steps {args.steps})")
     boost = {}
     for item in args.task_weight:
         name, _, w = item.partition("=")
@@ -333,8 +338,10 @@ def main():
         # rt grows the decoder head into a six-map config (or rt-select2g); a six-map config grows rt-select2g's
         # global context (the reverse would drop trained tensors: refused below)
         grows = rt and ((ck.get("config") == "rt" and args.config in six_maps + ("rt-select2g",))
-                        or (args.config == "rt-select2g" and ck.get("config") in six_maps))
-        same_shape = ck.get("config") in six_maps and args.config in six_maps
+                        or (args.config in ("rt-select2g", "rt-select2w") and ck.get("config") in six_maps))
+        with_context = ("rt-select2g", "rt-select2w")
+        same_shape = ((ck.get("config") in six_maps and args.config in six_maps)
+                      or (ck.get("config") in with_context and args.config in with_context))
         if ck.get("tga") != args.tga or (ck.get("config") != args.config and not grows and not same_shape):
             raise UserError(f"{args.init} is config {ck.get('config')}/{ck.get('tga')}, not {args.config}/{args.tga}")
         if grows:
@@ -394,7 +401,7 @@ def main():
     while step < args.steps:
         if args.stop_after_minutes and time.time() - t_invocation > args.stop_after_minutes * 60:
             break
-        lr = lr_at(step, args.steps, args.lr)
+        lr = lr_at(step - args.schedule_start, args.steps - args.schedule_start, args.lr)
         for gr in opt.param_groups:
             gr["lr"] = lr
         bt = batches.make(b, args.crop)

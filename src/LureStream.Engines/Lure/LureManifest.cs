@@ -176,9 +176,9 @@ public sealed class LureManifest
         {
             problems.Add($"coefficients.channels must be [{string.Join(", ", CoefficientMapSpec.WithDetailGains)}] or its first {CoefficientMapSpec.Base.Length}, not [{string.Join(", ", CoefficientMaps.Channels)}]");
         }
-        if (IsRealTime && CoefficientMaps.DetailCombine is not (CoefficientMapSpec.CombineSum or CoefficientMapSpec.CombineSelect))
+        if (IsRealTime && CoefficientMaps.DetailCombine is not (CoefficientMapSpec.CombineSum or CoefficientMapSpec.CombineSelect or CoefficientMapSpec.CombineSelectWindowed))
         {
-            problems.Add($"coefficients.detail_combine must be {CoefficientMapSpec.CombineSum} or {CoefficientMapSpec.CombineSelect}, not '{CoefficientMaps.DetailCombine}'");
+            problems.Add($"coefficients.detail_combine must be {CoefficientMapSpec.CombineSum}, {CoefficientMapSpec.CombineSelect} or {CoefficientMapSpec.CombineSelectWindowed}, not '{CoefficientMaps.DetailCombine}'");
         }
         else if (IsRealTime && CoefficientMaps.SelectsDetail && !CoefficientMaps.HasDetailGains)
         {
@@ -191,6 +191,10 @@ public sealed class LureManifest
         else if (IsRealTime && CoefficientMaps.DetailBands == 2 && !CoefficientMaps.SelectsDetail)
         {
             problems.Add($"coefficients.detail_bands 2 needs detail_combine {CoefficientMapSpec.CombineSelect}");
+        }
+        else if (IsRealTime && CoefficientMaps.WindowedSelection && CoefficientMaps.DetailBands != 2)
+        {
+            problems.Add($"coefficients.detail_combine {CoefficientMapSpec.CombineSelectWindowed} needs detail_bands 2");
         }
         if (IsRealTime && CoefficientMaps.BandFactor is < 2 or > 16)
         {
@@ -243,13 +247,15 @@ public sealed class CoefficientMapSpec
 
     public const string CombineSum = "sum";
     public const string CombineSelect = "select";
+    public const string CombineSelectWindowed = "select-windowed";
 
     public List<string> Channels { get; init; } = [.. Base];
 
     /// <summary>
     /// How the two sources' gained detail joins the blend (six maps only): <c>sum</c> (the default, bundles before
     /// it existed) adds both; <c>select</c> keeps, per pixel and softly, the one of larger magnitude (see
-    /// <see cref="LureRt.ApplyCoefficientRows"/>).
+    /// <see cref="LureRt.ApplyCoefficientRows"/>); <c>select-windowed</c> chooses by the details' energy over a small
+    /// window instead (two bands only; see LureRt/RtWindowedKernels.cs).
     /// </summary>
     public string DetailCombine { get; init; } = CombineSum;
 
@@ -269,7 +275,10 @@ public sealed class CoefficientMapSpec
     public bool HasDetailGains => Channels.SequenceEqual(WithDetailGains);
 
     /// <summary>Whether the gained details are chosen per pixel instead of summed.</summary>
-    public bool SelectsDetail => DetailCombine == CombineSelect;
+    public bool SelectsDetail => DetailCombine is CombineSelect or CombineSelectWindowed;
+
+    /// <summary>Whether each band's choice is made by windowed energy (<c>select-windowed</c>, two bands only).</summary>
+    public bool WindowedSelection => DetailCombine == CombineSelectWindowed;
 
     public bool IsKnownLayout => HasDetailGains || Channels.SequenceEqual(Base);
 }

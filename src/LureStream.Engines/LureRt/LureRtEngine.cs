@@ -76,6 +76,7 @@ public sealed class LureRtEngine : IPromptedEngine
         Log.ForContext("Stage", "engine").Information("lure-rt binding {Binding} on {Provider}; {Maps} coefficient maps ({Layout}); full-resolution kernel on {Threads} thread(s)",
             BindingStyle == OrtBindingStyle.BindOnce ? "bind-once" : "device-style", model.Provider, model.Manifest.CoefficientMaps.Count,
             !model.Manifest.CoefficientMaps.HasDetailGains ? "affine blend, chroma gain"
+                : model.Manifest.CoefficientMaps.WindowedSelection ? "affine blend, chroma gain, detail gains, detail selected by windowed energy on two bands"
                 : model.Manifest.CoefficientMaps.DetailBands == 2 ? "affine blend, chroma gain, detail gains, detail selected per pixel on two bands"
                 : model.Manifest.CoefficientMaps.SelectsDetail ? "affine blend, chroma gain, detail gains, detail selected per pixel"
                 : "affine blend, chroma gain, detail gains", _rows.Threads);
@@ -144,15 +145,7 @@ public sealed class LureRtEngine : IPromptedEngine
             LastNetworkTime = TimeSpan.Zero;
             _framesUntilNetwork--;
         }
-        if (b.Geometry.HasDetailGains)
-        {
-            _rows.For(b.Geometry.InputHeight, new UpsampleLowpassRows(b.Geometry, b.IrSmall[k], b.VisSmall[k], b.Lowpass), minRowsPerChunk: 4);
-        }
-        if (b.Geometry.DetailBands == 2)
-        {
-            _rows.For(b.Geometry.CoarseHeight, new UpsampleCoarseRows(b.Geometry, b.IrSmall[k], b.VisSmall[k], b.Lowpass), minRowsPerChunk: 2);
-        }
-        _rows.For(visible.Height, new ApplyCoefficientRows(b.Geometry, b.Upsampled, infrared.UnsafeBuffer, visible.UnsafeBuffer, output.UnsafeBuffer, b.Lowpass));
+        b.Planes.Apply(_rows, b.IrSmall[k], b.VisSmall[k], b.Upsampled, infrared.UnsafeBuffer, visible.UnsafeBuffer, output.UnsafeBuffer);
     }
 
     private FrameBuffers Buffers(int width, int height)
@@ -167,7 +160,7 @@ public sealed class LureRtEngine : IPromptedEngine
         bool cpu = !_model.Provider.Contains("CUDA", StringComparison.Ordinal) && !_model.Provider.Contains("Tensorrt", StringComparison.OrdinalIgnoreCase);
         int scale = _requestedScale > 0 ? _requestedScale : AutoInputScale(width, height, _model.Manifest.InputScale, cpu);
         var maps = _model.Manifest.CoefficientMaps;
-        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, scale, maps.Count, maps.SelectsDetail, maps.DetailBands, maps.BandFactor), _embeddingDim, BindingStyle);
+        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, scale, maps.Count, maps.SelectsDetail, maps.DetailBands, maps.BandFactor, maps.WindowedSelection), _embeddingDim, BindingStyle);
         Log.ForContext("Stage", "engine").Information("lure-rt at {Width}x{Height}: network input 1/{Scale} ({InputWidth}x{InputHeight}){Why}",
             width, height, scale, _buffers.Geometry.InputWidth, _buffers.Geometry.InputHeight,
             _requestedScale > 0 ? " as configured" : scale != _model.Manifest.InputScale ? $", auto: the bundle's 1/{_model.Manifest.InputScale} would exceed {MaxAutoNetworkPixels} network pixels on the CPU" : "");
@@ -238,7 +231,7 @@ public sealed class LureRtEngine : IPromptedEngine
                 long ch = geometry.CoefficientHeight, cw = geometry.CoefficientWidth;
                 CoefficientMaps = GC.AllocateUninitializedArray<float>((int)(geometry.Maps * ch * cw), pinned: true);
                 Upsampled = GC.AllocateUninitializedArray<float>(geometry.UpsampledLength);
-                Lowpass = GC.AllocateUninitializedArray<float>(geometry.LowpassLength);
+                Planes = new RtFramePlanes(geometry);
                 Binding = Own(model.Coefficients.Session.CreateIoBinding());
                 if (style != OrtBindingStyle.DeviceStyle)
                 {
@@ -260,7 +253,7 @@ public sealed class LureRtEngine : IPromptedEngine
         public float[][] VisEmbedding { get; }
         public float[] CoefficientMaps { get; } = [];
         public float[] Upsampled { get; } = [];
-        public float[] Lowpass { get; } = [];
+        public RtFramePlanes Planes { get; } = null!;
         public OrtIoBinding Binding { get; } = null!;
 
         /// <summary>Binds staging buffer <paramref name="k"/> (a device provider copies it now).</summary>

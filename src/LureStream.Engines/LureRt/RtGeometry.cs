@@ -10,12 +10,20 @@ namespace LureStream.Engines.LureRt;
 /// each source's detail is measured against; <see cref="SelectsDetail"/> says how the two details are combined, and
 /// with <see cref="DetailBands"/> 2 the input planes are also area-averaged by <see cref="BandFactor"/> into coarse
 /// planes (<c>CoarseWidth = ceil(InputWidth / BandFactor)</c>, ragged cells average the input cells they have),
-/// upsampled to the frame the same way, which bound the second band.
+/// upsampled to the frame the same way, which bound the second band. With <see cref="WindowedSelection"/> each band's
+/// choice is made by windowed energy: the second band's squared values are measured on the input grid (the coarse
+/// planes upsampled to it with <see cref="BandX0"/> and kin) and widened after the low-pass stack from
+/// <see cref="EnergyOffset"/>; the first band's are measured at full resolution (<see cref="DetailEnergyLength"/>).
 /// </summary>
 public sealed class RtGeometry
 {
-    public RtGeometry(int width, int height, int inputScale, int maps = 4, bool selectDetail = false, int detailBands = 1, int bandFactor = 4)
+    public RtGeometry(int width, int height, int inputScale, int maps = 4, bool selectDetail = false, int detailBands = 1, int bandFactor = 4,
+        bool windowedSelection = false)
     {
+        if (windowedSelection && detailBands != 2)
+        {
+            throw new ArgumentException("windowed selection is defined on two detail bands", nameof(windowedSelection));
+        }
         if (maps is not (4 or 6))
         {
             throw new ArgumentOutOfRangeException(nameof(maps), $"{maps} coefficient maps: 4, or 6 with detail gains");
@@ -71,6 +79,14 @@ public sealed class RtGeometry
             CoarseWx = new float[width];
             Fill(width, CoarseWidth, CoarseX0, CoarseX1, CoarseWx);
         }
+        WindowedSelection = windowedSelection;
+        if (windowedSelection)
+        {
+            BandX0 = new int[InputWidth];
+            BandX1 = new int[InputWidth];
+            BandWx = new float[InputWidth];
+            Fill(InputWidth, CoarseWidth, BandX0, BandX1, BandWx);
+        }
     }
 
     public int Width { get; }
@@ -105,7 +121,30 @@ public sealed class RtGeometry
     /// Floats of the horizontally upsampled low-pass planes (visible luma, infrared): [2, InputHeight, Width], then
     /// with two bands the coarse planes [2, CoarseHeight, Width] from <see cref="CoarseOffset"/>.
     /// </summary>
-    public int LowpassLength => HasDetailGains ? CoarseOffset + 2 * CoarseHeight * Width : 0;
+    public int LowpassLength => !HasDetailGains ? 0 : WindowedSelection ? EnergyOffset + 2 * InputHeight * Width : EnergyOffset;
+
+    /// <summary>
+    /// Windowed selection: where the widened energies of the second band start in the low-pass buffer,
+    /// [2, InputHeight, Width] (visible, infrared; the windowed mean of the squared band, 0–255 scale squared).
+    /// </summary>
+    public int EnergyOffset => CoarseOffset + 2 * CoarseHeight * Width;
+
+    /// <summary>Windowed selection: each band chooses between the sources by windowed energy, not per pixel.</summary>
+    public bool WindowedSelection { get; }
+
+    /// <summary>Windowed selection: floats of the second band's squares on the input grid, [2, InputHeight, InputWidth].</summary>
+    public int BandSquaresLength => WindowedSelection ? 2 * InputHeight * InputWidth : 0;
+
+    /// <summary>Windowed selection: floats of the first band's full-resolution squares or energies, [2, Height, Width].</summary>
+    public int DetailEnergyLength => WindowedSelection ? 2 * Height * Width : 0;
+
+    /// <summary>Windowed selection, per input column: left and right coarse column and the right one's weight.</summary>
+    public int[] BandX0 { get; } = [];
+    public int[] BandX1 { get; } = [];
+    public float[] BandWx { get; } = [];
+
+    /// <summary>The two coarse rows and the second one's weight for input row <paramref name="j"/> (windowed selection).</summary>
+    public (int Y0, int Y1, float Wy) BandRow(int j) => Source(j, InputHeight, CoarseHeight);
 
     /// <summary>Where the widened coarse planes start in the low-pass buffer.</summary>
     public int CoarseOffset => 2 * InputHeight * Width;

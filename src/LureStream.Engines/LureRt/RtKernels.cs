@@ -224,11 +224,22 @@ public readonly struct UpsampleCoarseRows : IRowOperation
 
     public void Invoke(int j, Span<float> scratch)
     {
-        int wi = _g.InputWidth, plane = wi * _g.InputHeight, f = _g.BandFactor, wc = _g.CoarseWidth;
-        int r0 = j * f, r1 = Math.Min(_g.InputHeight, r0 + f);
+        int wc = _g.CoarseWidth;
         var luma = scratch.Slice(0, wc);
         var ir = scratch.Slice(wc, wc);
-        for (int i = 0; i < wc; i++)
+        CoarseCells(_g, _irSmall, _visSmall, j, luma, ir);
+        int w = _g.Width, start = _g.CoarseOffset;
+        UpsampleCoefficientRows.Widen(luma, _lowpass.AsSpan(start + j * w, w), _g.CoarseX0, _g.CoarseX1, _g.CoarseWx, 255f);
+        UpsampleCoefficientRows.Widen(ir, _lowpass.AsSpan(start + (_g.CoarseHeight + j) * w, w),
+            _g.CoarseX0, _g.CoarseX1, _g.CoarseWx, 255f);
+    }
+
+    /// <summary>Coarse row <paramref name="j"/> of both planes on the 0–1 scale: each cell the mean of the input cells it has.</summary>
+    internal static void CoarseCells(RtGeometry g, float[] irSmall, float[] visSmall, int j, Span<float> luma, Span<float> ir)
+    {
+        int wi = g.InputWidth, plane = wi * g.InputHeight, f = g.BandFactor;
+        int r0 = j * f, r1 = Math.Min(g.InputHeight, r0 + f);
+        for (int i = 0; i < g.CoarseWidth; i++)
         {
             int c0 = i * f, c1 = Math.Min(wi, c0 + f);
             float l = 0f, t = 0f;
@@ -237,18 +248,14 @@ public readonly struct UpsampleCoarseRows : IRowOperation
                 for (int c = c0; c < c1; c++)
                 {
                     int o = r * wi + c;
-                    l += 0.299f * _visSmall[o] + 0.587f * _visSmall[plane + o] + 0.114f * _visSmall[2 * plane + o];
-                    t += _irSmall[o];
+                    l += 0.299f * visSmall[o] + 0.587f * visSmall[plane + o] + 0.114f * visSmall[2 * plane + o];
+                    t += irSmall[o];
                 }
             }
             float inv = 1f / ((r1 - r0) * (c1 - c0));
             luma[i] = l * inv;
             ir[i] = t * inv;
         }
-        int w = _g.Width, start = _g.CoarseOffset;
-        UpsampleCoefficientRows.Widen(luma, _lowpass.AsSpan(start + j * w, w), _g.CoarseX0, _g.CoarseX1, _g.CoarseWx, 255f);
-        UpsampleCoefficientRows.Widen(ir, _lowpass.AsSpan(start + (_g.CoarseHeight + j) * w, w),
-            _g.CoarseX0, _g.CoarseX1, _g.CoarseWx, 255f);
     }
 }
 
@@ -279,18 +286,26 @@ public readonly struct ApplyCoefficientRows : IRowOperation
     private const float RedChroma = 0.713f * 1.402f, BlueChroma = 0.564f * 1.772f;
     // Training's SELECT_EPS (1e-6 on the 0–1 scale) on the 0–255 scale the kernel works in.
     private const float SelectEpsilon = 1e-6f * 255f * 255f;
+    private const float SelectEpsilonSquared = SelectEpsilon * SelectEpsilon;
 
     private readonly byte[] _ir;
     private readonly byte[] _vis;
     private readonly byte[] _out;
     private readonly float[] _upsampled;
     private readonly float[] _lowpass;
+    private readonly float[] _detailEnergy;
     private readonly RtGeometry _g;
 
     /// <param name="upsampled">The maps from <see cref="UpsampleCoefficientRows"/>: [Maps, CoefficientHeight, Width].</param>
     /// <param name="lowpass">With detail gains, the planes from <see cref="UpsampleLowpassRows"/>; otherwise unused.</param>
-    public ApplyCoefficientRows(RtGeometry geometry, float[] upsampled, byte[] infrared, byte[] visible, byte[] output, float[]? lowpass = null)
+    /// <param name="detailEnergy">With windowed selection, the first band's energies from <see cref="DetailEnergyRows"/>.</param>
+    public ApplyCoefficientRows(RtGeometry geometry, float[] upsampled, byte[] infrared, byte[] visible, byte[] output, float[]? lowpass = null,
+        float[]? detailEnergy = null)
     {
+        if (geometry.WindowedSelection && (detailEnergy is null || detailEnergy.Length < geometry.DetailEnergyLength))
+        {
+            throw new ArgumentException("windowed selection needs the detail energies", nameof(detailEnergy));
+        }
         if (geometry.HasDetailGains && (lowpass is null || lowpass.Length < geometry.LowpassLength))
         {
             throw new ArgumentException("detail gains need the low-pass planes", nameof(lowpass));
@@ -301,6 +316,7 @@ public readonly struct ApplyCoefficientRows : IRowOperation
         _vis = visible;
         _out = output;
         _lowpass = lowpass ?? [];
+        _detailEnergy = detailEnergy ?? [];
     }
 
     public int ScratchLength => 0;
@@ -344,11 +360,15 @@ public readonly struct ApplyCoefficientRows : IRowOperation
         private readonly RowPair _maps;
         private readonly RowPair _low;
         private readonly RowPair _coarse;
+        private readonly RowPair _bandEnergy;
+        private readonly ref float _visEnergy;
+        private readonly ref float _irEnergy;
         public readonly bool Detail;
         public readonly bool Select;
         public readonly bool TwoBands;
+        public readonly bool Windowed;
 
-        public RowMaps(RtGeometry g, float[] upsampled, float[] lowpass, int y)
+        public RowMaps(RtGeometry g, float[] upsampled, float[] lowpass, float[] detailEnergy, int y)
         {
             int w = g.Width;
             _maps = new RowPair(upsampled, 0, g.Row(y), g.CoefficientHeight, w);
@@ -357,7 +377,25 @@ public readonly struct ApplyCoefficientRows : IRowOperation
             TwoBands = g.DetailBands == 2;
             _low = Detail ? new RowPair(lowpass, 0, g.InputRow(y), g.InputHeight, w) : _maps;
             _coarse = TwoBands ? new RowPair(lowpass, g.CoarseOffset, g.CoarseRow(y), g.CoarseHeight, w) : _maps;
+            Windowed = g.WindowedSelection;
+            _bandEnergy = Windowed ? new RowPair(lowpass, g.EnergyOffset, g.InputRow(y), g.InputHeight, w) : _maps;
+            _visEnergy = ref Windowed ? ref detailEnergy[y * w] : ref Unsafe.NullRef<float>();
+            _irEnergy = ref Windowed ? ref detailEnergy[(g.Height + y) * w] : ref Unsafe.NullRef<float>();
         }
+
+        /// <summary>Windowed selection: the first band's energy of plane 0 (visible) or 1 (infrared) at column <paramref name="x"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float DetailEnergy(int plane, int x) => Unsafe.Add(ref plane == 0 ? ref _visEnergy : ref _irEnergy, x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> DetailEnergy4(int plane, int x) => Vector128.LoadUnsafe(ref plane == 0 ? ref _visEnergy : ref _irEnergy, (nuint)x);
+
+        /// <summary>Windowed selection: the second band's energy of plane 0 (visible) or 1 (infrared) at column <paramref name="x"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float BandEnergy(int plane, int x) => _bandEnergy.At(plane, x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<float> BandEnergy4(int plane, int x) => _bandEnergy.At4(plane, x);
 
         /// <summary>Map <paramref name="map"/> at column <paramref name="x"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -384,7 +422,7 @@ public readonly struct ApplyCoefficientRows : IRowOperation
     public void Invoke(int y, Span<float> scratch)
     {
         int w = _g.Width;
-        var maps = new RowMaps(_g, _upsampled, _lowpass, y);
+        var maps = new RowMaps(_g, _upsampled, _lowpass, _detailEnergy, y);
         ref byte ir = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ir), y * w);
         ref byte vis = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_vis), y * w * 3);
         ref byte dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_out), y * w * 3);
@@ -408,7 +446,17 @@ public readonly struct ApplyCoefficientRows : IRowOperation
             float irv = Unsafe.Add(ref ir, x);
             float yv = Kr * red + Kg * green + Kb * blue;
             float fy;
-            if (maps.Select)
+            if (maps.Windowed)
+            {
+                float av = maps.Map(0, x), ai = maps.Map(1, x), lv = maps.Low(0, x), li = maps.Low(1, x);
+                float gv = av + maps.Map(4, x), gi = ai + maps.Map(5, x), gv2 = gv * gv, gi2 = gi * gi;
+                float cv = maps.Coarse(0, x), ci = maps.Coarse(1, x);
+                fy = maps.Map(2, x)
+                    + ChooseWindowed(gv * (yv - lv), gi * (irv - li), gv2 * maps.DetailEnergy(0, x), gi2 * maps.DetailEnergy(1, x))
+                    + ChooseWindowed(gv * (lv - cv), gi * (li - ci), gv2 * maps.BandEnergy(0, x), gi2 * maps.BandEnergy(1, x))
+                    + av * cv + ai * ci;
+            }
+            else if (maps.Select)
             {
                 float av = maps.Map(0, x), ai = maps.Map(1, x), lv = maps.Low(0, x), li = maps.Low(1, x);
                 float gv = av + maps.Map(4, x), gi = ai + maps.Map(5, x);
@@ -449,7 +497,24 @@ public readonly struct ApplyCoefficientRows : IRowOperation
         var irv = ToFloat(ir8, q);
         var yv = Vector128.Create(Kr) * red + Vector128.Create(Kg) * green + Vector128.Create(Kb) * blue;
         Vector128<float> fy;
-        if (maps.Select)
+        if (maps.Windowed)
+        {
+            var av = maps.Map4(0, x);
+            var ai = maps.Map4(1, x);
+            var lv = maps.Low4(0, x);
+            var li = maps.Low4(1, x);
+            var cv = maps.Coarse4(0, x);
+            var ci = maps.Coarse4(1, x);
+            var gv = av + maps.Map4(4, x);
+            var gi = ai + maps.Map4(5, x);
+            var gv2 = gv * gv;
+            var gi2 = gi * gi;
+            fy = maps.Map4(2, x)
+                + ChooseWindowed(gv * (yv - lv), gi * (irv - li), gv2 * maps.DetailEnergy4(0, x), gi2 * maps.DetailEnergy4(1, x))
+                + ChooseWindowed(gv * (lv - cv), gi * (li - ci), gv2 * maps.BandEnergy4(0, x), gi2 * maps.BandEnergy4(1, x))
+                + av * cv + ai * ci;
+        }
+        else if (maps.Select)
         {
             var av = maps.Map4(0, x);
             var ai = maps.Map4(1, x);
@@ -501,6 +566,26 @@ public readonly struct ApplyCoefficientRows : IRowOperation
         return (e2 * e + f2 * f) / (e2 + f2 + Vector128.Create(SelectEpsilon));
     }
 
+    /// <summary>
+    /// The choice by windowed energies <c>s</c>, <c>t</c> of <c>e</c> and <c>f</c>:
+    /// <c>f + w·(e − f)</c>, <c>w = (s² + ε²/2) / (s² + t² + ε²)</c> (model_rt.py <c>choose_windowed</c>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ChooseWindowed(float e, float f, float s, float t)
+    {
+        float s2 = s * s;
+        float w = (s2 + 0.5f * SelectEpsilonSquared) / (s2 + t * t + SelectEpsilonSquared);
+        return f + w * (e - f);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> ChooseWindowed(Vector128<float> e, Vector128<float> f, Vector128<float> s, Vector128<float> t)
+    {
+        var s2 = s * s;
+        var w = (s2 + Vector128.Create(0.5f * SelectEpsilonSquared)) / (s2 + t * t + Vector128.Create(SelectEpsilonSquared));
+        return f + w * (e - f);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> Lerp(ref float top, ref float bottom, int i, Vector128<float> t)
     {
@@ -517,7 +602,7 @@ public readonly struct ApplyCoefficientRows : IRowOperation
 
     /// <summary>Bytes 4q … 4q+3 of <paramref name="v"/> as floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> ToFloat(Vector128<byte> v, int q)
+    internal static Vector128<float> ToFloat(Vector128<byte> v, int q)
     {
         var half = q < 2 ? Vector128.WidenLower(v) : Vector128.WidenUpper(v);
         var quad = (q & 1) == 0 ? Vector128.WidenLower(half) : Vector128.WidenUpper(half);

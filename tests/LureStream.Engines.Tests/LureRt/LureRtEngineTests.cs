@@ -224,7 +224,7 @@ public class LureRtEngineTests
             manifest["coefficients"]!["detail_combine"] = "maximum";
             WriteChannels(CoefficientMapSpec.WithDetailGains);
             e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
-            Assert.Contains("detail_combine must be sum or select, not 'maximum'", e.Message);
+            Assert.Contains("detail_combine must be sum, select or select-windowed, not 'maximum'", e.Message);
             manifest["coefficients"]!["detail_combine"] = "sum";
             manifest["coefficients"]!["detail_bands"] = 2;
             WriteChannels(CoefficientMapSpec.WithDetailGains);
@@ -237,6 +237,12 @@ public class LureRtEngineTests
             e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
             Assert.Contains("detail_bands must be 1 or 2, not 3", e.Message);
             Assert.Contains("band_factor must be in 2..16, not 1", e.Message);
+            manifest["coefficients"]!["detail_combine"] = "select-windowed";
+            manifest["coefficients"]!["detail_bands"] = 1;
+            manifest["coefficients"]!["band_factor"] = 4;
+            WriteChannels(CoefficientMapSpec.WithDetailGains);
+            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
+            Assert.Contains("detail_combine select-windowed needs detail_bands 2", e.Message);
         }
         finally
         {

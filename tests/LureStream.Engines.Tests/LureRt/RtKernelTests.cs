@@ -176,10 +176,11 @@ public class RtKernelTests
     [InlineData(6, false, 1, 7)]
     [InlineData(6, true, 1, 7)]
     [InlineData(6, true, 2, 37)] // coarse planes 4x3 cells, ragged on both axes
-    public void Vector_and_scalar_paths_follow_the_documented_formula(int maps, bool select, int bands, int height)
+    [InlineData(6, true, 2, 37, true)] // each band chosen by windowed energy
+    public void Vector_and_scalar_paths_follow_the_documented_formula(int maps, bool select, int bands, int height, bool windowed = false)
     {
         // 53 columns: three 16-pixel vector blocks and a 5-pixel scalar tail; random pixels and coefficient maps.
-        var g = new RtGeometry(53, height, 4, maps, select, bands);
+        var g = new RtGeometry(53, height, 4, maps, select, bands, windowedSelection: windowed);
         var rng = new Random(11);
         var ir = new byte[53 * height];
         var vis = new byte[53 * height * 3];
@@ -251,6 +252,44 @@ public class RtKernelTests
             return Row(y0) + (Row(y1) - Row(y0)) * wy;
         }
         static double Choose(double e, double f) => (e * e * e + f * f * f) / (e * e + f * f + 1e-6);
+        // Windowed selection (model_rt.choose_windowed): energies are 3x3 means clipped at the borders, of the squared
+        // first band at full resolution and of the squared second band on the input grid (then bilinear to the frame).
+        static double ChooseWindowed(double e, double f, double s, double t) =>
+            f + (e - f) * (s * s + 0.5e-12) / (s * s + t * t + 1e-12);
+        static double Box3(Func<int, int, double> at, int x, int y, int w, int h)
+        {
+            double sum = 0;
+            int n = 0;
+            for (int j = Math.Max(0, y - 1); j <= Math.Min(h - 1, y + 1); j++)
+            {
+                for (int i = Math.Max(0, x - 1); i <= Math.Min(w - 1, x + 1); i++, n++)
+                {
+                    sum += at(i, j);
+                }
+            }
+            return sum / n;
+        }
+        double Detail(int c, int x, int y)
+        {
+            int p = y * g.Width + x;
+            double source = c == 1 ? ir[p] : 0.299 * vis[3 * p] + 0.587 * vis[3 * p + 1] + 0.114 * vis[3 * p + 2];
+            return (source - Lowpass(c, x, y)) / 255;
+        }
+        double BandOnInputGrid(int c, int i, int j)
+        {
+            var (x0, x1, wx) = Source(i, g.InputWidth, (g.InputWidth + 3) / 4);
+            var (y0, y1, wy) = Source(j, g.InputHeight, (g.InputHeight + 3) / 4);
+            double Row(int r) => CoarseMean(c, x0, r) + (CoarseMean(c, x1, r) - CoarseMean(c, x0, r)) * wx;
+            return (CellMean(c, i, j) - (Row(y0) + (Row(y1) - Row(y0)) * wy)) / 255;
+        }
+        double BandEnergy(int c, int x, int y)
+        {
+            double Cell(int i, int j) => Box3((a, b) => Math.Pow(BandOnInputGrid(c, a, b), 2), i, j, g.InputWidth, g.InputHeight);
+            var (x0, x1, wx) = Source(x, g.Width, g.InputWidth);
+            var (y0, y1, wy) = Source(y, g.Height, g.InputHeight);
+            double Row(int j) => Cell(x0, j) + (Cell(x1, j) - Cell(x0, j)) * wx;
+            return Row(y0) + (Row(y1) - Row(y0)) * wy;
+        }
 
         int worst = 0, differing = 0;
         for (int y = 0; y < g.Height; y++)
@@ -269,7 +308,18 @@ public class RtKernelTests
                 double yv = 0.299 * r + 0.587 * gr + 0.114 * b;
                 double cb = (b - yv) * 0.564 * Map(3), cr = (r - yv) * 0.713 * Map(3);
                 double fy = Map(0) * yv + Map(1) * ir[p] + 255 * Map(2);
-                if (select)
+                if (windowed)
+                {
+                    // model_rt.apply_coefficients(windowed=True) on the 0–1 scale, then back to 0–255.
+                    double lv = Lowpass(0, x, y) / 255, li = Lowpass(1, x, y) / 255, cv = Coarse(0, x, y) / 255, ci = Coarse(1, x, y) / 255;
+                    double gv = Map(0) + Map(4), gi = Map(1) + Map(5);
+                    double ev = Box3((i, j) => Math.Pow(Detail(0, i, j), 2), x, y, g.Width, g.Height);
+                    double ei = Box3((i, j) => Math.Pow(Detail(1, i, j), 2), x, y, g.Width, g.Height);
+                    double f = Map(2) + ChooseWindowed(gv * Detail(0, x, y), gi * Detail(1, x, y), gv * gv * ev, gi * gi * ei)
+                        + ChooseWindowed(gv * (lv - cv), gi * (li - ci), gv * gv * BandEnergy(0, x, y), gi * gi * BandEnergy(1, x, y));
+                    fy = 255 * (f + Map(0) * cv + Map(1) * ci);
+                }
+                else if (select)
                 {
                     // model_rt.apply_coefficients(select=True, bands) on the 0–1 scale, then back to 0–255.
                     double lv = Lowpass(0, x, y) / 255, li = Lowpass(1, x, y) / 255;
@@ -309,21 +359,12 @@ public class RtKernelTests
         var irSmall = new float[g.InputWidth * g.InputHeight];
         var visSmall = new float[3 * irSmall.Length];
         var upsampled = new float[g.UpsampledLength];
-        var lowpass = new float[g.LowpassLength];
         var output = new byte[vis.Length];
         using var rows = new ParallelRows(2);
         rows.For(g.InputHeight, new DownsampleRows(g, ir, vis, irSmall, visSmall), minRowsPerChunk: 1);
         var upsample = new UpsampleCoefficientRows(g, coef, upsampled);
         rows.For(upsample.Rows, upsample, minRowsPerChunk: 1);
-        if (g.HasDetailGains)
-        {
-            rows.For(g.InputHeight, new UpsampleLowpassRows(g, irSmall, visSmall, lowpass), minRowsPerChunk: 1);
-        }
-        if (g.DetailBands == 2)
-        {
-            rows.For(g.CoarseHeight, new UpsampleCoarseRows(g, irSmall, visSmall, lowpass), minRowsPerChunk: 1);
-        }
-        rows.For(g.Height, new ApplyCoefficientRows(g, upsampled, ir, vis, output, lowpass), minRowsPerChunk: 1);
+        new RtFramePlanes(g).Apply(rows, irSmall, visSmall, upsampled, ir, vis, output);
         return output;
     }
 
