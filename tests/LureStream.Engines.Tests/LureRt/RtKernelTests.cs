@@ -501,6 +501,52 @@ public class RtKernelTests
     }
 
     [Fact]
+    public void Windowed_selection_keeps_the_stronger_texture_whole_where_the_per_pixel_choice_patches_the_two()
+    {
+        // Both sources carry unrelated fine texture, the visible one stronger (±30 against ±18 levels). Per pixel the
+        // choice flips to the infrared wherever its value happens to be larger, so the fused texture is a patchwork
+        // of both; by windowed energy the visible texture wins the whole area and the fused detail follows it.
+        const int w = 96, h = 64;
+        var rng = new Random(5);
+        var ir = new byte[w * h];
+        var vis = new byte[w * h * 3];
+        var visLuma = new double[w * h];
+        for (int p = 0; p < w * h; p++)
+        {
+            ir[p] = (byte)(128 + rng.Next(-18, 19));
+            visLuma[p] = 128 + rng.Next(-30, 31);
+            vis[3 * p] = vis[3 * p + 1] = vis[3 * p + 2] = (byte)visLuma[p];
+        }
+        double CorrelationWithVisible(bool windowed)
+        {
+            var g = new RtGeometry(w, h, 4, maps: 6, selectDetail: true, detailBands: 2, windowedSelection: windowed);
+            int plane = g.CoefficientWidth * g.CoefficientHeight;
+            var c = new float[6 * plane];
+            c.AsSpan(0, 2 * plane).Fill(0.5f);           // a_vis, a_ir
+            c.AsSpan(3 * plane, plane).Fill(1f);         // chroma gain
+            c.AsSpan(4 * plane, 2 * plane).Fill(0.5f);   // detail gains: a + d = 1
+            var o = Run(g, c, ir, vis);
+            // Interior pixels only: the fused luma (grey output) against the visible luma.
+            var f = new List<double>();
+            var v = new List<double>();
+            for (int y = 8; y < h - 8; y++)
+            {
+                for (int x = 8; x < w - 8; x++)
+                {
+                    f.Add(o[3 * (y * w + x)]);
+                    v.Add(visLuma[y * w + x]);
+                }
+            }
+            double mf = f.Average(), mv = v.Average();
+            double cov = f.Zip(v, (a, b) => (a - mf) * (b - mv)).Sum();
+            return cov / Math.Sqrt(f.Sum(a => (a - mf) * (a - mf)) * v.Sum(b => (b - mv) * (b - mv)));
+        }
+        double perPixel = CorrelationWithVisible(false), windowedCorrelation = CorrelationWithVisible(true);
+        Assert.True(windowedCorrelation > 0.95, $"windowed: fused texture correlates {windowedCorrelation:F3} with the visible one");
+        Assert.True(windowedCorrelation > perPixel + 0.05, $"windowed {windowedCorrelation:F3}, per pixel {perPixel:F3}");
+    }
+
+    [Fact]
     public void Detail_gains_need_the_low_pass_planes()
     {
         var g = new RtGeometry(16, 8, 4, maps: 6);
@@ -511,5 +557,11 @@ public class RtKernelTests
         Assert.Throws<ArgumentException>(() => new RtGeometry(16, 8, 4, maps: 6, selectDetail: false, detailBands: 2));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RtGeometry(16, 8, 4, maps: 6, selectDetail: true, detailBands: 2, bandFactor: 1));
         Assert.Throws<ArgumentException>(() => new UpsampleCoarseRows(new RtGeometry(16, 8, 4, maps: 6, selectDetail: true), new float[8], new float[24], new float[256]));
+        Assert.Throws<ArgumentException>(() => new RtGeometry(16, 8, 4, maps: 6, selectDetail: true, windowedSelection: true));
+        var windowed = new RtGeometry(16, 8, 4, maps: 6, selectDetail: true, detailBands: 2, windowedSelection: true);
+        Assert.Throws<ArgumentException>(() => new ApplyCoefficientRows(windowed, new float[windowed.UpsampledLength], new byte[128], new byte[384],
+            new byte[384], new float[windowed.LowpassLength]));
+        Assert.Throws<ArgumentException>(() => new DetailSquareRows(new RtGeometry(16, 8, 4, maps: 6, selectDetail: true, detailBands: 2),
+            new float[256], new byte[128], new byte[384], new float[256]));
     }
 }
