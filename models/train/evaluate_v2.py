@@ -54,7 +54,7 @@ def chroma(img):
 
 
 def score(ir, vis, fused):
-    m = FM.all_metrics(ir, vis, fused)
+    m = FM.all_metrics(ir, vis, fused, keys=KEYS)
     return {k: m[k] for k in KEYS}
 
 

@@ -359,28 +359,33 @@ def psnr(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
     return min(PSNR_CAP_DB, 10.0 * math.log10(255.0 * 255.0 / m))
 
 
-def all_metrics(ir_u8, vis_u8, fused_u8) -> dict:
-    """All metrics of the fused image against the two sources (uint8 gray or RGB inputs)."""
+def all_metrics(ir_u8, vis_u8, fused_u8, keys=None) -> dict:
+    """All metrics of the fused image against the two sources (uint8 gray or RGB inputs); with ``keys``, only those
+    (VIF and MS-SSIM cost most of the time, and a caller that reports neither need not compute them)."""
     a = luminance(ir_u8)
     b = luminance(vis_u8)
     f = luminance(fused_u8)
     _check_same(a, b, f)
     small = min(f.shape)
     nan = float("nan")
-    return {
-        "EN": entropy(f),
-        "SD": standard_deviation(f),
-        "SF": spatial_frequency(f),
-        "AG": average_gradient(f),
-        "MI": mutual_information(a, f) + mutual_information(b, f),
-        "SCD": scd(a, b, f),
-        "VIF": vifp(a, f) + vifp(b, f) if small >= VIF_MIN_SIZE else nan,
-        "Qabf": qabf(a, b, f),
-        "SSIM": (ssim(a, f) + ssim(b, f)) / 2.0 if small >= SSIM_MIN_SIZE else nan,
-        "MS_SSIM": (ms_ssim(a, f) + ms_ssim(b, f)) / 2.0 if small >= MSSSIM_MIN_SIZE else nan,
-        "PSNR": psnr(a, b, f),
-        "CC": (correlation(a, f) + correlation(b, f)) / 2.0,
+    metrics = {
+        "EN": lambda: entropy(f),
+        "SD": lambda: standard_deviation(f),
+        "SF": lambda: spatial_frequency(f),
+        "AG": lambda: average_gradient(f),
+        "MI": lambda: mutual_information(a, f) + mutual_information(b, f),
+        "SCD": lambda: scd(a, b, f),
+        "VIF": lambda: vifp(a, f) + vifp(b, f) if small >= VIF_MIN_SIZE else nan,
+        "Qabf": lambda: qabf(a, b, f),
+        "SSIM": lambda: (ssim(a, f) + ssim(b, f)) / 2.0 if small >= SSIM_MIN_SIZE else nan,
+        "MS_SSIM": lambda: (ms_ssim(a, f) + ms_ssim(b, f)) / 2.0 if small >= MSSSIM_MIN_SIZE else nan,
+        "PSNR": lambda: psnr(a, b, f),
+        "CC": lambda: (correlation(a, f) + correlation(b, f)) / 2.0,
     }
+    unknown = set(keys or ()) - metrics.keys()
+    if unknown:
+        raise ValueError(f"unknown metrics: {', '.join(sorted(unknown))}")
+    return {k: fn() for k, fn in metrics.items() if keys is None or k in keys}
 
 
 def _load_u8(path: str) -> np.ndarray:

@@ -2,7 +2,7 @@
 classical fuser (`lurestream fuse --engine classical`), the nine metrics of the quality target.
 
 The quality target is judged on the held-out split (evaluate_v2.py, model_card.py); choosing kernels, loss weights
-or checkpoints by it would tune on the set meant to judge them. This script scores the same metrics on clean
+or checkpoints by it would tune on the set meant to judge them. This script scores the same metrics (evaluate_v2's) on
 training-split pairs drawn per dataset in the held-out split's proportions (a fixed seed), so it can steer such choices.
 The target's SSIM and CC lines are relative to plain averaging, which has its own row.
 
@@ -31,9 +31,8 @@ import infer_v2 as I  # noqa: E402
 import prompts as P  # noqa: E402
 import tokenizer as T  # noqa: E402
 from common import UserError, run_main  # noqa: E402
-from evaluate_v2 import average  # noqa: E402
+from evaluate_v2 import KEYS, average, mean, score  # noqa: E402
 
-METRICS = ["EN", "SD", "SF", "AG", "MI", "SCD", "Qabf", "SSIM", "CC"]
 SEED = 5
 
 
@@ -51,14 +50,6 @@ def training_pairs(data):
         random.Random(SEED).shuffle(ps)
         pairs += ps[:want.get(name, 0)]
     return pairs
-
-
-def metrics(ir, vis, fused):
-    a, b, f = FM.luminance(ir), FM.luminance(vis), FM.luminance(fused)
-    return {"EN": FM.entropy(f), "SD": FM.standard_deviation(f), "SF": FM.spatial_frequency(f),
-            "AG": FM.average_gradient(f), "MI": FM.mutual_information(a, f) + FM.mutual_information(b, f),
-            "SCD": FM.scd(a, b, f), "Qabf": FM.qabf(a, b, f), "SSIM": (FM.ssim(a, f) + FM.ssim(b, f)) / 2,
-            "CC": (FM.correlation(a, f) + FM.correlation(b, f)) / 2}
 
 
 def classical(cli, pairs):
@@ -103,19 +94,19 @@ def main():
     pairs = training_pairs(args.data)
     t0 = time.time()
     rows = {os.path.basename(args.ckpt) + (" (windowed)" if args.windowed else ""): [
-        metrics(p.ir, p.vis, I.fuse(net, tok, p.ir, p.vis, P.PSEUDO_PROMPT, P.PSEUDO_PROMPT)) for p in pairs]}
-    rows["average"] = [metrics(p.ir, p.vis, average(p.ir, p.vis)) for p in pairs]
+        score(p.ir, p.vis, I.fuse(net, tok, p.ir, p.vis, P.PSEUDO_PROMPT, P.PSEUDO_PROMPT)) for p in pairs]}
+    rows["average"] = [score(p.ir, p.vis, average(p.ir, p.vis)) for p in pairs]
     if args.lurestream:
-        rows["classical"] = [metrics(p.ir, p.vis, f) for p, f in zip(pairs, classical(args.lurestream, pairs))]
+        rows["classical"] = [score(p.ir, p.vis, f) for p, f in zip(pairs, classical(args.lurestream, pairs))]
     counts = {}
     for p in pairs:
         counts[p.dataset] = counts.get(p.dataset, 0) + 1
     print(f"{len(pairs)} training pairs ({', '.join(f'{k} {v}' for k, v in counts.items())}), "
           f"{time.time() - t0:.0f} s")
-    print("| method | " + " | ".join(METRICS) + " |")
-    print("| --- |" + " --- |" * len(METRICS))
+    print("| method | " + " | ".join(KEYS) + " |")
+    print("| --- |" + " --- |" * len(KEYS))
     for name, rs in rows.items():
-        print(f"| {name} | " + " | ".join(f"{np.mean([r[m] for r in rs]):.4f}" for m in METRICS) + " |")
+        print(f"| {name} | " + " | ".join(f"{v:.4f}" for v in mean(rs).values()) + " |")
 
 
 if __name__ == "__main__":
