@@ -269,6 +269,9 @@ def main():
     ap.add_argument("--clean-cc", type=float, default=0.0,
                     help="weight of 1 - CC (mean correlation of the fusion with each input) on clean and real samples: "
                          "the quality target holds CC within 5 %% of plain averaging's, which a visible-led fusion misses")
+    ap.add_argument("--clean-ssim", type=float, default=0.0,
+                    help="extra weight of 1 - SSIM (mean of the fusion's SSIM with each input, as the quality target "
+                         "scores it) on clean and real samples only, on top of the base SSIM term every sample has")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     ap.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
@@ -380,6 +383,8 @@ def main():
         print(f"clean and real samples: Qabf weight {args.clean_qabf:g}", flush=True)
     if args.clean_cc > 0:
         print(f"clean and real samples: CC weight {args.clean_cc:g}", flush=True)
+    if args.clean_ssim > 0:
+        print(f"clean and real samples: SSIM weight {args.clean_ssim:g}", flush=True)
     if args.restore_teacher > 0:
         print(f"restoration samples: teacher weight {args.restore_teacher:g} on "
               f"{', '.join(sorted(teacher_on)) if teacher_on else 'every restoration task'}", flush=True)
@@ -443,6 +448,8 @@ def main():
             l_extra = l_extra + args.clean_qabf * qabf_map_loss(y[sel_c], ity[sel_c], vty[sel_c])
         if args.clean_cc > 0 and sel_c.any():
             l_extra = l_extra + args.clean_cc * (1.0 - cc_score(y[sel_c], ity[sel_c], vty[sel_c])).mean()
+        if args.clean_ssim > 0 and sel_c.any():
+            l_extra = l_extra + args.clean_ssim * (1.0 - ssim_score(y[sel_c], ity[sel_c], vty[sel_c])).mean()
         sel_t = restoration_in(teacher_on)
         want_uni = sel.any() and step % 2 == 0
         want_teacher = args.restore_teacher > 0 and sel_t.any()
