@@ -86,9 +86,19 @@ public sealed class RtspServerTests : GstTest
 
             var clients = Enumerable.Range(0, 2).Select(_ => Task.Run(() => Tools.Run("ffmpeg",
                 ["-nostdin", "-rtsp_transport", "tcp", "-i", server.Url, "-frames:v", "10", "-f", "null", "-"], TimeSpan.FromSeconds(40)))).ToArray();
-            foreach (ProcessResult c in await Task.WhenAll(clients))
+            ProcessResult[] results;
+            try
             {
-                Assert.True(c.ExitCode == 0, c.StdErr);
+                results = await Task.WhenAll(clients);
+            }
+            catch (TimeoutException e)
+            {
+                // Rare under load (docs/results.md, "RTSP stall"): say what the server saw when it happened.
+                throw new TimeoutException($"{e.Message} [server: {server.FramesWritten} frames written, {server.ActiveMedia} media active]", e);
+            }
+            foreach (ProcessResult c in results)
+            {
+                Assert.True(c.ExitCode == 0, $"ffmpeg client failed ({server.FramesWritten} frames written, {server.ActiveMedia} media active): {c.StdErr}");
                 Assert.Contains("frame=", c.StdErr);
             }
             Assert.True(server.FramesWritten > 10);

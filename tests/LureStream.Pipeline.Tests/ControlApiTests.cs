@@ -45,7 +45,8 @@ public class ControlApiTests
             {
                 Assert.Equal(HttpStatusCode.OK, put.StatusCode);
             }
-            var (codec, width, _) = Tools.ProbeRtsp(url, TimeSpan.FromSeconds(90));
+            // The run stops itself after 60 s (a hang guard): a probe still trying then would only report the closed port.
+            var (codec, width, _) = Tools.ProbeRtsp(url, TimeSpan.FromSeconds(90), serverAlive: () => !run.IsCompleted);
             Assert.Equal("h264", codec);
             Assert.Equal(160, width);
             foreach (var v in viewers)

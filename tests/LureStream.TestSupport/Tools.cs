@@ -166,7 +166,8 @@ public static class Tools
             }
             Thread.Sleep(500);
         }
-        Assert.Fail($"ffprobe read no video size from {url} in {attempts} attempts over {clock.Elapsed.TotalSeconds:F0} s; last probe: {last}");
+        string stopped = serverAlive is not null && !serverAlive() ? " (the server had stopped)" : "";
+        Assert.Fail($"ffprobe read no video size from {url} in {attempts} attempts over {clock.Elapsed.TotalSeconds:F0} s{stopped}; last probe: {last}");
         return default;
     }
 
