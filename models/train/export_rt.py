@@ -207,6 +207,8 @@ def main():
                                   + (", then --config rt-select2" if bands > 1 else "")
                                   + (", then --config rt-select2g" if net.cfg.get("global_context") else "")
                                   + (", then --config rt-select2w" if windowed else "")
+                                  + (f", then two fine-tunes blended weight by weight (tools/blend_checkpoints.py, "
+                                     f"t = {ck['blend']['t']:g})" if "blend" in ck else "")
                                   + " (the commands and task "
                                   "weights of every stage are in models/train/README.md)", ort, old),
     }

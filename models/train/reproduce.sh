@@ -52,19 +52,19 @@ train() {
   nice -n 10 "$PY" "$HERE/train_v2.py" --config "$config" --data "$DATA" --runs "$runs" --steps "$steps" --resume "$@"
 }
 
-# finish FAMILY RUNS EXPORT_SCRIPT SHIP_DIR: export, evaluate, model card.
+# finish FAMILY CHECKPOINT VOCAB EXPORT_SCRIPT SHIP_DIR: export, evaluate, model card.
 finish() {
-  local family="$1" runs="$2" export_script="$3" ship="$4" out="$ROOT/out/reproduce-$1"
+  local family="$1" checkpoint="$2" vocab="$3" export_script="$4" ship="$5" out="$ROOT/out/reproduce-$1"
   local limits=()
   [ "$SMOKE" = 1 ] && limits=(--limit 1 --gate-limit 1)
   mkdir -p "$out"
-  cp "$runs/last.pt" "$out/checkpoint.pt"
-  nice -n 10 "$PY" "$HERE/$export_script" --ckpt "$out/checkpoint.pt" --vocab "$runs/vocab.txt" --out "$out/bundle" \
+  cp "$checkpoint" "$out/checkpoint.pt"
+  nice -n 10 "$PY" "$HERE/$export_script" --ckpt "$out/checkpoint.pt" --vocab "$vocab" --out "$out/bundle" \
     --ort-lib "$ORT_LIB"
   # The learned degradation prior is its own artefact (trained in minutes: docs/detector.md); the bundle carries the
   # committed one, as the shipped bundles do.
   nice -n 10 "$PY" "$HERE/prior.py" export --bundle "$out/bundle"
-  nice -n 10 "$PY" "$HERE/evaluate_v2.py" --data "$DATA" --ckpt "$out/checkpoint.pt" --vocab "$runs/vocab.txt" \
+  nice -n 10 "$PY" "$HERE/evaluate_v2.py" --data "$DATA" --ckpt "$out/checkpoint.pt" --vocab "$vocab" \
     --out "$out/eval" "${limits[@]}"
   nice -n 10 "$PY" "$HERE/model_card.py" --bundle "$out/bundle" --eval "$out/eval" --lurestream "$ROOT/lurestream"
   echo "bundle: $out/bundle (model card: $out/bundle/README.md); ship it as $ship (the engine's default bundle) once the card reports the gate passing"
@@ -92,8 +92,9 @@ case "$MODE" in
     family_mode "$@"
     runs_rt="$HERE/runs_reproduce_rt$SUFFIX" runs_detail="$HERE/runs_reproduce_rt_detail$SUFFIX"
     runs_select="$HERE/runs_reproduce_rt_select$SUFFIX" runs_select2="$HERE/runs_reproduce_rt_select2$SUFFIX"
-    a=9000 b=20000 c=31000 d=35700 e=43700 f=46400 every=4
-    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 d=120 e=150 f=180 every=1
+    runs_select2g="$HERE/runs_reproduce_rt_select2g$SUFFIX"
+    a=9000 b=20000 c=31000 d=35700 e=43700 f=46400 g=50100 every=4
+    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 d=120 e=150 f=180 g=210 every=1
     # Stage 1: the four-map network (affine blend + chroma gain); the tasks the gate found hardest drawn more often.
     train rt "$runs_rt" "$a" --batch 8 --ckpt-minutes "$every" \
       --task-weight overexposure=2 --task-weight low_resolution=3 --task-weight low_contrast=2
@@ -137,7 +138,21 @@ case "$MODE" in
     [ -f "$runs_select2/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_select" --out "$snapshot"
     train rt-select2 "$runs_select2" "$f" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage4_flags[@]}" \
       --clean-cc 0.3
-    finish lure-rt "$runs_select2" export_rt.py models/lure-rt
+    # Stage 7 (session 13): a zero-initialised frame-wide context at the coarsest encoder level (config rt-select2g:
+    # --init starts at stage 6's function exactly), IR low contrast drawn 6x with hinge weight 4 and a stronger CC term.
+    # Session 13 trained it at about 1e-4 (the schedule bug of models/train/README.md, session 14); this stage runs a
+    # warm restart at that rate.
+    snapshot="$runs_select2/stage6.pt"
+    [ -f "$runs_select2g/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_select2" --out "$snapshot"
+    stage7_flags=(
+      --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=6
+      --task-weight low_light=1.5 --task-weight keep=5 --task-weight misprompt=3
+      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast
+      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast
+      --restore-advantage 2 --restore-advantage-on low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=4)
+    train rt-select2g "$runs_select2g" "$g" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage7_flags[@]}" \
+      --clean-qabf 0.3 --clean-cc 0.6 --lr 1e-4 --schedule-start "$f"
+    finish lure-rt "$runs_select2g/last.pt" "$runs_select2g/vocab.txt" export_rt.py models/lure-rt
     ;;
   v2)
     family_mode "$@"
@@ -145,7 +160,7 @@ case "$MODE" in
     steps=8000 every=4
     [ "$SMOKE" = 1 ] && steps=30 every=1
     train v2 "$runs" "$steps" --ckpt-minutes "$every"
-    finish lure "$runs" export_v2.py "models/lure-lite (fusion.model)"
+    finish lure "$runs/last.pt" "$runs/vocab.txt" export_v2.py "models/lure-lite (fusion.model)"
     ;;
   *) usage ;;
 esac
