@@ -3,7 +3,7 @@
 # (held-out table, per-task prompt gate) -> model card measured through the C# engine.
 #
 #   models/train/reproduce.sh lite DATA/roadscene [train.py options]   LURE-lite (models/lure-lite), ~1 h
-#   models/train/reproduce.sh rt   DATA [--smoke]                       lure-rt with detail gains, ~13 h
+#   models/train/reproduce.sh rt   DATA [--smoke]                       lure-rt (models/lure-rt), ~20 h
 #   models/train/reproduce.sh v2   DATA [--smoke]                       LURE v2 (the full model), ~14 h
 #
 # DATA for rt and v2 is shared/data (all seven datasets; the held-out split of data_v2.py is never trained on).
@@ -92,9 +92,10 @@ case "$MODE" in
     family_mode "$@"
     runs_rt="$HERE/runs_reproduce_rt$SUFFIX" runs_detail="$HERE/runs_reproduce_rt_detail$SUFFIX"
     runs_select="$HERE/runs_reproduce_rt_select$SUFFIX" runs_select2="$HERE/runs_reproduce_rt_select2$SUFFIX"
-    runs_select2g="$HERE/runs_reproduce_rt_select2g$SUFFIX"
-    a=9000 b=20000 c=31000 d=35700 e=43700 f=46400 g=50100 every=4
-    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 d=120 e=150 f=180 g=210 every=1
+    runs_select2g="$HERE/runs_reproduce_rt_select2g$SUFFIX" runs_select2w="$HERE/runs_reproduce_rt_select2w$SUFFIX"
+    runs_edges="$HERE/runs_reproduce_rt_select2w_edges$SUFFIX" runs_ssim="$HERE/runs_reproduce_rt_select2w_ssim$SUFFIX"
+    a=9000 b=20000 c=31000 d=35700 e=43700 f=46400 g=50100 h=51916 i=54416 every=4
+    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 d=120 e=150 f=180 g=210 h=240 i=270 every=1
     # Stage 1: the four-map network (affine blend + chroma gain); the tasks the gate found hardest drawn more often.
     train rt "$runs_rt" "$a" --batch 8 --ckpt-minutes "$every" \
       --task-weight overexposure=2 --task-weight low_resolution=3 --task-weight low_contrast=2
@@ -152,7 +153,30 @@ case "$MODE" in
       --restore-advantage 2 --restore-advantage-on low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=4)
     train rt-select2g "$runs_select2g" "$g" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage7_flags[@]}" \
       --clean-qabf 0.3 --clean-cc 0.6 --lr 1e-4 --schedule-start "$f"
-    finish lure-rt "$runs_select2g/last.pt" "$runs_select2g/vocab.txt" export_rt.py models/lure-rt
+    # Stage 8 (sessions 14-15): each band chooses between the two gained details by their 3x3 windowed energy (config
+    # rt-select2w, the same tensors), fine-tuned with stronger CC and Qabf terms on clean pairs. Then two branches from
+    # that snapshot with IR low contrast drawn 8x and hinge weight 5, one of them with an SSIM term on clean pairs, and
+    # their weights blended (tools/blend_checkpoints.py): the branch without the term keeps the edges (SF, AG), the one
+    # with it gains SSIM, and t = 0.2 balanced the quality target's lines on training pairs.
+    snapshot="$runs_select2g/stage7.pt"
+    [ -f "$runs_select2w/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_select2g" --out "$snapshot"
+    train rt-select2w "$runs_select2w" "$h" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage7_flags[@]}" \
+      --clean-qabf 0.6 --clean-cc 1.2 --lr 3e-4 --schedule-start "$g"
+    stage8_flags=(
+      --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=8
+      --task-weight low_light=1.5 --task-weight keep=5 --task-weight misprompt=3
+      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast
+      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast
+      --restore-advantage 2 --restore-advantage-on low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=5
+      --clean-qabf 0.6 --clean-cc 1.0 --lr 2e-4 --schedule-start "$h")
+    snapshot="$runs_select2w/stage8.pt"
+    [ -f "$snapshot" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_select2w" --out "$snapshot"
+    train rt-select2w "$runs_edges" "$i" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage8_flags[@]}"
+    train rt-select2w "$runs_ssim" "$i" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage8_flags[@]}" \
+      --clean-ssim 1.0
+    "$PY" "$HERE/tools/blend_checkpoints.py" --a "$runs_edges/last.pt" --b "$runs_ssim/last.pt" --t 0.2 \
+      --common "$snapshot" --out "$runs_select2w/blend.pt"
+    finish lure-rt "$runs_select2w/blend.pt" "$runs_select2w/vocab.txt" export_rt.py models/lure-rt
     ;;
   v2)
     family_mode "$@"
