@@ -52,6 +52,18 @@ train() {
   nice -n 10 "$PY" "$HERE/train_v2.py" --config "$config" --data "$DATA" --runs "$runs" --steps "$steps" --resume "$@"
 }
 
+# gate_flags LC HINGE_LC: the task mix and gate-aligned terms of stages 4-8 (sessions 10-15), which differ only in how
+# often IR low contrast is drawn and its weight in the advantage hinge; sets the array GATE_FLAGS.
+gate_flags() {
+  GATE_FLAGS=(
+    --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight "low_contrast=$1"
+    --task-weight low_light=1.5 --task-weight keep=5 --task-weight misprompt=3
+    --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast
+    --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast
+    --restore-advantage 2
+    --restore-advantage-on "low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=$2")
+}
+
 # finish FAMILY CHECKPOINT VOCAB EXPORT_SCRIPT SHIP_DIR: export, evaluate, model card.
 finish() {
   local family="$1" checkpoint="$2" vocab="$3" export_script="$4" ship="$5" out="$ROOT/out/reproduce-$1"
@@ -119,13 +131,8 @@ case "$MODE" in
       --restore-advantage 2 --restore-advantage-on low_light,haze,overexposure,low_resolution,low_light+low_contrast,low_contrast=3
     # Stage 4 (session 10): a light Qabf term on clean samples against the inputs (the quality target), with the hinge
     # doubled on low light and haze so the stronger pseudo-prompt fusion does not overtake their task prompts.
-    stage4_flags=(
-      --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=4
-      --task-weight low_light=1.5 --task-weight keep=5 --task-weight misprompt=3
-      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast
-      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast
-      --restore-advantage 2 --restore-advantage-on low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=3
-      --clean-qabf 0.3)
+    gate_flags 4 3
+    stage4_flags=("${GATE_FLAGS[@]}" --clean-qabf 0.3)
     train rt-detail "$runs_detail" "$d" --batch 8 --ckpt-minutes "$every" "${stage4_flags[@]}"
     # Stage 5 (session 11): the same network and flags with the detail chosen per pixel instead of summed (config
     # rt-select: same tensors, so it starts from stage 4's function), on a fresh 8000-step schedule.
@@ -145,12 +152,8 @@ case "$MODE" in
     # warm restart at that rate.
     snapshot="$runs_select2/stage6.pt"
     [ -f "$runs_select2g/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_select2" --out "$snapshot"
-    stage7_flags=(
-      --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=6
-      --task-weight low_light=1.5 --task-weight keep=5 --task-weight misprompt=3
-      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast
-      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast
-      --restore-advantage 2 --restore-advantage-on low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=4)
+    gate_flags 6 4
+    stage7_flags=("${GATE_FLAGS[@]}")
     train rt-select2g "$runs_select2g" "$g" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage7_flags[@]}" \
       --clean-qabf 0.3 --clean-cc 0.6 --lr 1e-4 --schedule-start "$f"
     # Stage 8 (sessions 14-15): each band chooses between the two gained details by their 3x3 windowed energy (config
@@ -162,13 +165,8 @@ case "$MODE" in
     [ -f "$runs_select2w/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_select2g" --out "$snapshot"
     train rt-select2w "$runs_select2w" "$h" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage7_flags[@]}" \
       --clean-qabf 0.6 --clean-cc 1.2 --lr 3e-4 --schedule-start "$g"
-    stage8_flags=(
-      --task-weight overexposure=2 --task-weight low_resolution=4 --task-weight low_contrast=8
-      --task-weight low_light=1.5 --task-weight keep=5 --task-weight misprompt=3
-      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast
-      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast
-      --restore-advantage 2 --restore-advantage-on low_light=2,haze=2,overexposure,low_resolution,low_light+low_contrast,low_contrast=5
-      --clean-qabf 0.6 --clean-cc 1.0 --lr 2e-4 --schedule-start "$h")
+    gate_flags 8 5
+    stage8_flags=("${GATE_FLAGS[@]}" --clean-qabf 0.6 --clean-cc 1.0 --lr 2e-4 --schedule-start "$h")
     snapshot="$runs_select2w/stage8.pt"
     [ -f "$snapshot" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_select2w" --out "$snapshot"
     train rt-select2w "$runs_edges" "$i" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage8_flags[@]}"

@@ -12,6 +12,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 from common import UserError  # noqa: E402
+from train import save_ckpt  # noqa: E402
 
 
 def main():
@@ -24,10 +25,7 @@ def main():
         raise UserError(f"no checkpoint at {last}")
     ck = torch.load(last, map_location="cpu")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    keep = {k: ck[k] for k in ("model", "step", "elapsed", "config", "tga")}
-    tmp = args.out + ".tmp"
-    torch.save(keep, tmp)
-    os.replace(tmp, args.out)
+    save_ckpt(args.out, **{k: ck[k] for k in ("model", "step", "elapsed", "config", "tga")})
     print(f"{args.out}: step {ck['step']}, {ck['elapsed'] / 3600:.2f} h trained, "
           f"{os.path.getsize(args.out) / 1e6:.1f} MB")
 

@@ -20,6 +20,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import common  # noqa: E402
 from common import UserError  # noqa: E402
+from train import save_ckpt  # noqa: E402
 
 
 def load(path):
@@ -58,18 +59,10 @@ def main():
     elapsed = max(ca["elapsed"], cb["elapsed"])
     if args.common:
         elapsed = ca["elapsed"] + cb["elapsed"] - load(args.common)["elapsed"]
-    out = {
-        "model": blend(ca["model"], cb["model"], args.t),
-        "step": max(ca["step"], cb["step"]),
-        "elapsed": elapsed,
-        "config": ca["config"],
-        "tga": ca.get("tga"),
-        "blend": {"a": os.path.basename(args.a), "a_step": ca["step"], "b": os.path.basename(args.b),
-                  "b_step": cb["step"], "t": args.t},
-    }
-    tmp = args.out + ".tmp"
-    torch.save(out, tmp)
-    os.replace(tmp, args.out)
+    save_ckpt(args.out, model=blend(ca["model"], cb["model"], args.t), step=max(ca["step"], cb["step"]),
+              elapsed=elapsed, config=ca["config"], tga=ca.get("tga"),
+              blend={"a": os.path.basename(args.a), "a_step": ca["step"], "b": os.path.basename(args.b),
+                     "b_step": cb["step"], "t": args.t})
     print(f"{args.out}: (1 - {args.t:g}) x step {ca['step']} + {args.t:g} x step {cb['step']}, "
           f"{elapsed / 3600:.2f} h trained")
 
