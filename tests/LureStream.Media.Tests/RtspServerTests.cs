@@ -86,6 +86,7 @@ public sealed class RtspServerTests : GstTest
 
             var clients = Enumerable.Range(0, 2).Select(_ => Task.Run(() => Tools.Run("ffmpeg",
                 ["-nostdin", "-rtsp_transport", "tcp", "-i", server.Url, "-frames:v", "10", "-f", "null", "-"], TimeSpan.FromSeconds(40)))).ToArray();
+            string ServerState() => $"server: {server.FramesWritten} frames written, {server.ActiveMedia} media active";
             ProcessResult[] results;
             try
             {
@@ -94,11 +95,11 @@ public sealed class RtspServerTests : GstTest
             catch (TimeoutException e)
             {
                 // Rare under load (docs/results.md, "RTSP stall"): say what the server saw when it happened.
-                throw new TimeoutException($"{e.Message} [server: {server.FramesWritten} frames written, {server.ActiveMedia} media active]", e);
+                throw new TimeoutException($"{e.Message} [{ServerState()}]", e);
             }
             foreach (ProcessResult c in results)
             {
-                Assert.True(c.ExitCode == 0, $"ffmpeg client failed ({server.FramesWritten} frames written, {server.ActiveMedia} media active): {c.StdErr}");
+                Assert.True(c.ExitCode == 0, $"ffmpeg client failed ({ServerState()}): {c.StdErr}");
                 Assert.Contains("frame=", c.StdErr);
             }
             Assert.True(server.FramesWritten > 10);

@@ -26,11 +26,17 @@ from train import save_ckpt  # noqa: E402
 def load(path):
     if not os.path.isfile(path):
         raise UserError(f"no checkpoint at {path}")
-    return torch.load(path, map_location="cpu")
+    try:
+        ck = torch.load(path, map_location="cpu")
+    except Exception as e:  # a file that is not a torch checkpoint: one line, not a pickle traceback
+        raise UserError(f"{path} is not a readable checkpoint ({type(e).__name__}: {e})") from e
+    if not isinstance(ck, dict) or not {"model", "step", "elapsed", "config"} <= ck.keys():
+        raise UserError(f"{path} is not a train_v2.py checkpoint (needs model, step, elapsed and config)")
+    return ck
 
 
 def blend(a, b, t):
-    """(1 - t) * a + t * b for every floating-point tensor; integer buffers (BatchNorm counters) must agree."""
+    """(1 - t) * a + t * b for every floating-point tensor; integer buffers (BatchNorm step counters) are A's."""
     if a.keys() != b.keys():
         raise UserError("the checkpoints hold different tensors (not the same network)")
     out = {}
@@ -56,9 +62,8 @@ def main():
     for key in ("config", "tga"):
         if ca.get(key) != cb.get(key):
             raise UserError(f"the checkpoints differ in {key}: {ca.get(key)} vs {cb.get(key)}")
-    elapsed = max(ca["elapsed"], cb["elapsed"])
-    if args.common:
-        elapsed = ca["elapsed"] + cb["elapsed"] - load(args.common)["elapsed"]
+    elapsed = (ca["elapsed"] + cb["elapsed"] - load(args.common)["elapsed"] if args.common
+               else max(ca["elapsed"], cb["elapsed"]))
     save_ckpt(args.out, model=blend(ca["model"], cb["model"], args.t), step=max(ca["step"], cb["step"]),
               elapsed=elapsed, config=ca["config"], tga=ca.get("tga"),
               blend={"a": os.path.basename(args.a), "a_step": ca["step"], "b": os.path.basename(args.b),
