@@ -122,7 +122,7 @@ def main():
         "checkpoint": None if args.skip_weights else "lure-v2.pt",
         "reference": "reference/reference.json",
         "architecture": {"config": ck["config"], "tga": ck.get("tga"), **net.cfg},
-        **E.provenance_fields(ck, "models/train/train_v2.py --config v2 --data ../shared/data (models/train/README.md)",
+        **E.provenance_fields(ck, f"models/train/train_v2.py --config {ck['config']} --data ../shared/data (models/train/README.md)",
                               ort, old),
     }
     E.write_manifest(out, man, old)

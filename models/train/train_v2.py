@@ -50,7 +50,8 @@ from train import _SOBEL, batch_ids, cos_unified, ensure_vocab, save_ckpt, sobel
 
 RUNS = {"v2": os.path.join(common.HERE, "runs_v2"), "rt": os.path.join(common.HERE, "runs_rt"),
         "rt-detail": os.path.join(common.HERE, "runs_rt_detail"), "rt-select": os.path.join(common.HERE, "runs_rt_select"),
-        "rt-select2": os.path.join(common.HERE, "runs_rt_select2")}
+        "rt-select2": os.path.join(common.HERE, "runs_rt_select2"),
+        "v2-select": os.path.join(common.HERE, "runs_v2_select")}
 CONFIGS = {**M.CONFIGS, **R.CONFIGS}
 # (name, vis task, ir task, probability)
 MIX = [("clean", None, None, 0.12),
@@ -214,7 +215,7 @@ class Batch:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="folder holding roadscene/, msrs/, llvip/, ... (shared/data)")
-    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model), rt (lure-rt), rt-detail (lure-rt with detail gains), rt-select (detail chosen per pixel), rt-select2 (chosen on two bands), rt-select2g (plus frame-wide context) or rt-select2w (plus selection by windowed energy)")
+    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model), v2-select (the full model from a selection fusion instead of the average), rt (lure-rt), rt-detail (lure-rt with detail gains), rt-select (detail chosen per pixel), rt-select2 (chosen on two bands), rt-select2g (plus frame-wide context) or rt-select2w (plus selection by windowed energy)")
     ap.add_argument("--tga", default="query", choices=sorted(M.ATTENTION), help="text-guided attention variant")
     ap.add_argument("--runs", default=None, help="run folder (default runs_v2/ or runs_rt/)")
     ap.add_argument("--resume", action="store_true")
@@ -343,8 +344,8 @@ def main():
         grows = rt and ((ck.get("config") == "rt" and args.config in six_maps + ("rt-select2g",))
                         or (args.config in ("rt-select2g", "rt-select2w") and ck.get("config") in six_maps))
         with_context = ("rt-select2g", "rt-select2w")
-        same_shape = ((ck.get("config") in six_maps and args.config in six_maps)
-                      or (ck.get("config") in with_context and args.config in with_context))
+        full = ("v2", "v2-select")  # the same tensors, a different residual
+        same_shape = any(ck.get("config") in group and args.config in group for group in (six_maps, with_context, full))
         if ck.get("tga") != args.tga or (ck.get("config") != args.config and not grows and not same_shape):
             raise UserError(f"{args.init} is config {ck.get('config')}/{ck.get('tga')}, not {args.config}/{args.tga}")
         if grows:
