@@ -36,6 +36,9 @@ def load(ckpt_path, vocab_path):
     ck = torch.load(ckpt_path, map_location="cpu")
     if ck.get("config") not in R.CONFIGS:
         raise UserError(f"{ckpt_path} is config {ck.get('config')}, not a lure-rt config ({', '.join(R.CONFIGS)})")
+    if R.CONFIGS[ck["config"]].get("select_power", 2) != 2:
+        # the bundle contract and the C# kernel (RtWindowedKernels, ApplyCoefficientRows) square the energies
+        raise UserError(f"{ckpt_path} is config {ck['config']}: the C# kernel does not run its selection power yet")
     net = R.LUREsRT(R.CONFIGS[ck["config"]], len(T.load_vocab(vocab_path)), len(P.TASKS))
     net.load_state_dict(ck["model"])
     return net.eval(), ck
