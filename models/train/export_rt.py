@@ -36,9 +36,6 @@ def load(ckpt_path, vocab_path):
     ck = torch.load(ckpt_path, map_location="cpu")
     if ck.get("config") not in R.CONFIGS:
         raise UserError(f"{ckpt_path} is config {ck.get('config')}, not a lure-rt config ({', '.join(R.CONFIGS)})")
-    if R.CONFIGS[ck["config"]].get("select_power", 2) != 2:
-        # the bundle contract and the C# kernel (RtWindowedKernels, ApplyCoefficientRows) square the energies
-        raise UserError(f"{ckpt_path} is config {ck['config']}: the C# kernel does not run its selection power yet")
     net = R.LUREsRT(R.CONFIGS[ck["config"]], len(T.load_vocab(vocab_path)), len(P.TASKS))
     net.load_state_dict(ck["model"])
     return net.eval(), ck
@@ -158,6 +155,7 @@ def main():
     select = net.cfg.get("select", False)
     bands = net.cfg.get("bands", 1)
     windowed = net.cfg.get("windowed", False)
+    power = net.cfg.get("select_power", 2)
     terms = (f"S(p, q) = (p^3 + q^3) / (p^2 + q^2 + {R.SELECT_EPS:g}), E = (a + detail) * (source - L), L = the "
              "input_scale area average upsampled bilinearly")
     select_rule = "Y = a_vis*L_vis + a_ir*L_ir + offset + S(E_vis, E_ir), " + terms
@@ -168,7 +166,7 @@ def main():
     if windowed:
         select_rule = ("Y = a_vis*C_vis + a_ir*C_ir + offset + W(E_vis, E_ir, g_vis^2*box3((Y_vis - L_vis)^2), "
                        "g_ir^2*box3((IR - L_ir)^2)) + W(g_vis*(L_vis - C_vis), g_ir*(L_ir - C_ir), g_vis^2*up(box3(b_vis^2)), "
-                       "g_ir^2*up(box3(b_ir^2))), W(e, f, s, t) = f + (e - f) * (s^2 + eps^2/2) / (s^2 + t^2 + eps^2), "
+                       f"g_ir^2*up(box3(b_ir^2))), W(e, f, s, t) = f + (e - f) * (s^{power} + eps^{power}/2) / (s^{power} + t^{power} + eps^{power}), "
                        f"eps = {R.SELECT_EPS:g}, g = a + detail, E = g * (source - L), box3 = 3x3 mean clipped at the "
                        "borders, b = the input plane minus its band_factor area average upsampled to the input grid "
                        "(box3 on the input grid, then upsampled like L), L = the input_scale area average upsampled "
@@ -196,6 +194,7 @@ def main():
         "coefficients": {"channels": net.decoder.maps,
                          "detail_combine": "select-windowed" if windowed else "select" if select else "sum",
                          **({"detail_bands": bands, "band_factor": R.BAND_FACTOR} if bands > 1 else {}),
+                         **({"select_power": power} if power != 2 else {}),
                          "apply": (select_rule if select else "Y = a_vis*Y_vis + a_ir*IR + offset" + (
                              " + detail_vis*(Y_vis - L_vis) + detail_ir*(IR - L_ir), L = the input_scale area average "
                              "upsampled bilinearly" if len(net.decoder.maps) > 4 else "")) +
@@ -210,6 +209,7 @@ def main():
                                   + (", then --config rt-select2" if bands > 1 else "")
                                   + (", then --config rt-select2g" if net.cfg.get("global_context") else "")
                                   + (", then --config rt-select2w" if windowed else "")
+                                  + (", then --config rt-select2w3" if power == 3 else "")
                                   + (f", then two fine-tunes blended weight by weight (tools/blend_checkpoints.py, "
                                      f"t = {ck['blend']['t']:g})" if "blend" in ck else "")
                                   + " (the commands and task "

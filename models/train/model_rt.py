@@ -44,7 +44,7 @@ CONFIGS["rt-select2g"] = dict(CONFIGS["rt-select2"], global_context=True)
 CONFIGS["rt-select2w"] = dict(CONFIGS["rt-select2g"], windowed=True)
 # the same again, the windowed choice sharper (energies cubed instead of squared): untrained, on training pairs, it
 # trades SSIM for SF at 0.7 per 0.01 against 0.5 along the loss weights (models/train/README.md, session 16).
-# Training only so far: the C# kernel and export_rt do not declare the power yet.
+# The bundle declares it as coefficients.select_power (C# ApplyCoefficientRows).
 CONFIGS["rt-select2w3"] = dict(CONFIGS["rt-select2w"], select_power=3)
 MAPS = ["a_vis", "a_ir", "offset", "chroma_gain"]
 DETAIL_MAPS = ["detail_vis", "detail_ir"]

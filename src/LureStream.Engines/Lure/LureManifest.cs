@@ -196,6 +196,14 @@ public sealed class LureManifest
         {
             problems.Add($"coefficients.detail_combine {CoefficientMapSpec.CombineSelectWindowed} needs detail_bands 2");
         }
+        if (IsRealTime && CoefficientMaps.SelectPower is not (2 or 3))
+        {
+            problems.Add($"coefficients.select_power must be 2 or 3, not {CoefficientMaps.SelectPower}");
+        }
+        else if (IsRealTime && CoefficientMaps.SelectPower != 2 && !CoefficientMaps.WindowedSelection)
+        {
+            problems.Add($"coefficients.select_power {CoefficientMaps.SelectPower} needs detail_combine {CoefficientMapSpec.CombineSelectWindowed}");
+        }
         if (IsRealTime && CoefficientMaps.BandFactor is < 2 or > 16)
         {
             problems.Add($"coefficients.band_factor must be in 2..16, not {CoefficientMaps.BandFactor}");
@@ -268,6 +276,12 @@ public sealed class CoefficientMapSpec
 
     /// <summary>How much coarser than the input scale the second band ends (area average of the input planes).</summary>
     public int BandFactor { get; init; } = 4;
+
+    /// <summary>
+    /// With <c>select-windowed</c>: the power the two sources' energies are raised to in the choice, 2 (the default) or
+    /// 3 (sharper: config rt-select2w3).
+    /// </summary>
+    public int SelectPower { get; init; } = 2;
 
     public int Count => Channels.Count;
 

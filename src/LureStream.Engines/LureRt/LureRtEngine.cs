@@ -76,7 +76,7 @@ public sealed class LureRtEngine : IPromptedEngine
         Log.ForContext("Stage", "engine").Information("lure-rt binding {Binding} on {Provider}; {Maps} coefficient maps ({Layout}); full-resolution kernel on {Threads} thread(s)",
             BindingStyle == OrtBindingStyle.BindOnce ? "bind-once" : "device-style", model.Provider, model.Manifest.CoefficientMaps.Count,
             !model.Manifest.CoefficientMaps.HasDetailGains ? "affine blend, chroma gain"
-                : model.Manifest.CoefficientMaps.WindowedSelection ? "affine blend, chroma gain, detail gains, detail selected by windowed energy on two bands"
+                : model.Manifest.CoefficientMaps.WindowedSelection ? $"affine blend, chroma gain, detail gains, detail selected by windowed energy (power {model.Manifest.CoefficientMaps.SelectPower}) on two bands"
                 : model.Manifest.CoefficientMaps.DetailBands == 2 ? "affine blend, chroma gain, detail gains, detail selected per pixel on two bands"
                 : model.Manifest.CoefficientMaps.SelectsDetail ? "affine blend, chroma gain, detail gains, detail selected per pixel"
                 : "affine blend, chroma gain, detail gains", _rows.Threads);
@@ -160,7 +160,7 @@ public sealed class LureRtEngine : IPromptedEngine
         bool cpu = !_model.Provider.Contains("CUDA", StringComparison.Ordinal) && !_model.Provider.Contains("Tensorrt", StringComparison.OrdinalIgnoreCase);
         int scale = _requestedScale > 0 ? _requestedScale : AutoInputScale(width, height, _model.Manifest.InputScale, cpu);
         var maps = _model.Manifest.CoefficientMaps;
-        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, scale, maps.Count, maps.SelectsDetail, maps.DetailBands, maps.BandFactor, maps.WindowedSelection), _embeddingDim, BindingStyle);
+        _buffers = new FrameBuffers(_model, new RtGeometry(width, height, scale, maps.Count, maps.SelectsDetail, maps.DetailBands, maps.BandFactor, maps.WindowedSelection, maps.SelectPower), _embeddingDim, BindingStyle);
         Log.ForContext("Stage", "engine").Information("lure-rt at {Width}x{Height}: network input 1/{Scale} ({InputWidth}x{InputHeight}){Why}",
             width, height, scale, _buffers.Geometry.InputWidth, _buffers.Geometry.InputHeight,
             _requestedScale > 0 ? " as configured" : scale != _model.Manifest.InputScale ? $", auto: the bundle's 1/{_model.Manifest.InputScale} would exceed {MaxAutoNetworkPixels} network pixels on the CPU" : "");

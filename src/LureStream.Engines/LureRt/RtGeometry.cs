@@ -18,11 +18,15 @@ namespace LureStream.Engines.LureRt;
 public sealed class RtGeometry
 {
     public RtGeometry(int width, int height, int inputScale, int maps = 4, bool selectDetail = false, int detailBands = 1, int bandFactor = 4,
-        bool windowedSelection = false)
+        bool windowedSelection = false, int selectPower = 2)
     {
         if (windowedSelection && detailBands != 2)
         {
             throw new ArgumentException("windowed selection is defined on two detail bands", nameof(windowedSelection));
+        }
+        if (selectPower is not (2 or 3) || (selectPower != 2 && !windowedSelection))
+        {
+            throw new ArgumentException($"select power {selectPower}: 2, or 3 with windowed selection", nameof(selectPower));
         }
         if (maps is not (4 or 6))
         {
@@ -80,6 +84,7 @@ public sealed class RtGeometry
             Fill(width, CoarseWidth, CoarseX0, CoarseX1, CoarseWx);
         }
         WindowedSelection = windowedSelection;
+        SelectPower = selectPower;
         if (windowedSelection)
         {
             BandX0 = new int[InputWidth];
@@ -131,6 +136,12 @@ public sealed class RtGeometry
 
     /// <summary>Windowed selection: each band chooses between the sources by windowed energy, not per pixel.</summary>
     public bool WindowedSelection { get; }
+
+    /// <summary>
+    /// Windowed selection: the power the two energies are raised to in the choice (2, or 3 for a sharper choice that
+    /// keeps more of the stronger source's detail where both have some).
+    /// </summary>
+    public int SelectPower { get; }
 
     /// <summary>Windowed selection: floats of the second band's squares on the input grid, [2, InputHeight, InputWidth].</summary>
     public int BandSquaresLength => WindowedSelection ? 2 * InputHeight * InputWidth : 0;

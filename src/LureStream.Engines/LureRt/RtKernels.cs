@@ -287,6 +287,7 @@ public readonly struct ApplyCoefficientRows : IRowOperation
     // Training's SELECT_EPS (1e-6 on the 0–1 scale) on the 0–255 scale the kernel works in.
     private const float SelectEpsilon = 1e-6f * 255f * 255f;
     private const float SelectEpsilonSquared = SelectEpsilon * SelectEpsilon;
+    private const float SelectEpsilonCubed = SelectEpsilonSquared * SelectEpsilon;
 
     private readonly byte[] _ir;
     private readonly byte[] _vis;
@@ -367,6 +368,7 @@ public readonly struct ApplyCoefficientRows : IRowOperation
         public readonly bool Select;
         public readonly bool TwoBands;
         public readonly bool Windowed;
+        public readonly bool CubedEnergies;
 
         public RowMaps(RtGeometry g, float[] upsampled, float[] lowpass, float[] detailEnergy, int y)
         {
@@ -378,6 +380,7 @@ public readonly struct ApplyCoefficientRows : IRowOperation
             _low = Detail ? new RowPair(lowpass, 0, g.InputRow(y), g.InputHeight, w) : _maps;
             _coarse = TwoBands ? new RowPair(lowpass, g.CoarseOffset, g.CoarseRow(y), g.CoarseHeight, w) : _maps;
             Windowed = g.WindowedSelection;
+            CubedEnergies = g.SelectPower == 3;
             _bandEnergy = Windowed ? new RowPair(lowpass, g.EnergyOffset, g.InputRow(y), g.InputHeight, w) : _maps;
             _visEnergy = ref Windowed ? ref detailEnergy[y * w] : ref Unsafe.NullRef<float>();
             _irEnergy = ref Windowed ? ref detailEnergy[(g.Height + y) * w] : ref Unsafe.NullRef<float>();
@@ -451,9 +454,10 @@ public readonly struct ApplyCoefficientRows : IRowOperation
                 float av = maps.Map(0, x), ai = maps.Map(1, x), lv = maps.Low(0, x), li = maps.Low(1, x);
                 float gv = av + maps.Map(4, x), gi = ai + maps.Map(5, x), gv2 = gv * gv, gi2 = gi * gi;
                 float cv = maps.Coarse(0, x), ci = maps.Coarse(1, x);
+                bool cubed = maps.CubedEnergies;
                 fy = maps.Map(2, x)
-                    + ChooseWindowed(gv * (yv - lv), gi * (irv - li), gv2 * maps.DetailEnergy(0, x), gi2 * maps.DetailEnergy(1, x))
-                    + ChooseWindowed(gv * (lv - cv), gi * (li - ci), gv2 * maps.BandEnergy(0, x), gi2 * maps.BandEnergy(1, x))
+                    + ChooseWindowed(gv * (yv - lv), gi * (irv - li), gv2 * maps.DetailEnergy(0, x), gi2 * maps.DetailEnergy(1, x), cubed)
+                    + ChooseWindowed(gv * (lv - cv), gi * (li - ci), gv2 * maps.BandEnergy(0, x), gi2 * maps.BandEnergy(1, x), cubed)
                     + av * cv + ai * ci;
             }
             else if (maps.Select)
@@ -509,9 +513,10 @@ public readonly struct ApplyCoefficientRows : IRowOperation
             var gi = ai + maps.Map4(5, x);
             var gv2 = gv * gv;
             var gi2 = gi * gi;
+            bool cubed = maps.CubedEnergies;
             fy = maps.Map4(2, x)
-                + ChooseWindowed(gv * (yv - lv), gi * (irv - li), gv2 * maps.DetailEnergy4(0, x), gi2 * maps.DetailEnergy4(1, x))
-                + ChooseWindowed(gv * (lv - cv), gi * (li - ci), gv2 * maps.BandEnergy4(0, x), gi2 * maps.BandEnergy4(1, x))
+                + ChooseWindowed(gv * (yv - lv), gi * (irv - li), gv2 * maps.DetailEnergy4(0, x), gi2 * maps.DetailEnergy4(1, x), cubed)
+                + ChooseWindowed(gv * (lv - cv), gi * (li - ci), gv2 * maps.BandEnergy4(0, x), gi2 * maps.BandEnergy4(1, x), cubed)
                 + av * cv + ai * ci;
         }
         else if (maps.Select)
@@ -568,21 +573,37 @@ public readonly struct ApplyCoefficientRows : IRowOperation
 
     /// <summary>
     /// The choice by windowed energies <c>s</c>, <c>t</c> of <c>e</c> and <c>f</c>:
-    /// <c>f + w·(e − f)</c>, <c>w = (s² + ε²/2) / (s² + t² + ε²)</c> (model_rt.py <c>choose_windowed</c>).
+    /// <c>f + w·(e − f)</c>, <c>w = (s² + ε²/2) / (s² + t² + ε²)</c>, or with the powers 3 when
+    /// <paramref name="cubed"/> (model_rt.py <c>choose_windowed</c>). The flag is the bundle's, so the branch is the
+    /// same for every pixel.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float ChooseWindowed(float e, float f, float s, float t)
+    private static float ChooseWindowed(float e, float f, float s, float t, bool cubed)
     {
-        float s2 = s * s;
-        float w = (s2 + 0.5f * SelectEpsilonSquared) / (s2 + t * t + SelectEpsilonSquared);
+        float sp = s * s, tp = t * t, eps = SelectEpsilonSquared;
+        if (cubed)
+        {
+            sp *= s;
+            tp *= t;
+            eps = SelectEpsilonCubed;
+        }
+        float w = (sp + 0.5f * eps) / (sp + tp + eps);
         return f + w * (e - f);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> ChooseWindowed(Vector128<float> e, Vector128<float> f, Vector128<float> s, Vector128<float> t)
+    private static Vector128<float> ChooseWindowed(Vector128<float> e, Vector128<float> f, Vector128<float> s, Vector128<float> t, bool cubed)
     {
-        var s2 = s * s;
-        var w = (s2 + Vector128.Create(0.5f * SelectEpsilonSquared)) / (s2 + t * t + Vector128.Create(SelectEpsilonSquared));
+        var sp = s * s;
+        var tp = t * t;
+        float eps = SelectEpsilonSquared;
+        if (cubed)
+        {
+            sp *= s;
+            tp *= t;
+            eps = SelectEpsilonCubed;
+        }
+        var w = (sp + Vector128.Create(0.5f * eps)) / (sp + tp + Vector128.Create(eps));
         return f + w * (e - f);
     }
 

@@ -211,6 +211,7 @@ public class LureRtEngineTests
             }
             manifest["coefficients"]!["detail_combine"] = "sum";
             manifest["coefficients"]!["detail_bands"] = 1; // whatever the bundle in use says: only the map count is wrong
+            manifest["coefficients"]!["select_power"] = 2;
             WriteChannels(other);
             var e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
             Assert.Contains($"returns {graphMaps} coefficient maps", e.Message);
@@ -243,6 +244,16 @@ public class LureRtEngineTests
             WriteChannels(CoefficientMapSpec.WithDetailGains);
             e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
             Assert.Contains("detail_combine select-windowed needs detail_bands 2", e.Message);
+            manifest["coefficients"]!["detail_bands"] = 2;
+            manifest["coefficients"]!["select_power"] = 4;
+            WriteChannels(CoefficientMapSpec.WithDetailGains);
+            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
+            Assert.Contains("select_power must be 2 or 3, not 4", e.Message);
+            manifest["coefficients"]!["detail_combine"] = "select";
+            manifest["coefficients"]!["select_power"] = 3;
+            WriteChannels(CoefficientMapSpec.WithDetailGains);
+            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
+            Assert.Contains("select_power 3 needs detail_combine select-windowed", e.Message);
         }
         finally
         {

@@ -177,10 +177,12 @@ public class RtKernelTests
     [InlineData(6, true, 1, 7)]
     [InlineData(6, true, 2, 37)] // coarse planes 4x3 cells, ragged on both axes
     [InlineData(6, true, 2, 37, true)] // each band chosen by windowed energy
-    public void Vector_and_scalar_paths_follow_the_documented_formula(int maps, bool select, int bands, int height, bool windowed = false)
+    [InlineData(6, true, 2, 37, true, 3)] // the same, the energies cubed (rt-select2w3)
+    public void Vector_and_scalar_paths_follow_the_documented_formula(int maps, bool select, int bands, int height, bool windowed = false,
+        int power = 2)
     {
         // 53 columns: three 16-pixel vector blocks and a 5-pixel scalar tail; random pixels and coefficient maps.
-        var g = new RtGeometry(53, height, 4, maps, select, bands, windowedSelection: windowed);
+        var g = new RtGeometry(53, height, 4, maps, select, bands, windowedSelection: windowed, selectPower: power);
         var rng = new Random(11);
         var ir = new byte[53 * height];
         var vis = new byte[53 * height * 3];
@@ -254,8 +256,8 @@ public class RtKernelTests
         static double Choose(double e, double f) => (e * e * e + f * f * f) / (e * e + f * f + 1e-6);
         // Windowed selection (model_rt.choose_windowed): energies are 3x3 means clipped at the borders, of the squared
         // first band at full resolution and of the squared second band on the input grid (then bilinear to the frame).
-        static double ChooseWindowed(double e, double f, double s, double t) =>
-            f + (e - f) * (s * s + 0.5e-12) / (s * s + t * t + 1e-12);
+        double ChooseWindowed(double e, double f, double s, double t) =>
+            f + (e - f) * (Math.Pow(s, power) + 0.5 * Math.Pow(1e-6, power)) / (Math.Pow(s, power) + Math.Pow(t, power) + Math.Pow(1e-6, power));
         static double Box3(Func<int, int, double> at, int x, int y, int w, int h)
         {
             double sum = 0;
@@ -558,6 +560,8 @@ public class RtKernelTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new RtGeometry(16, 8, 4, maps: 6, selectDetail: true, detailBands: 2, bandFactor: 1));
         Assert.Throws<ArgumentException>(() => new UpsampleCoarseRows(new RtGeometry(16, 8, 4, maps: 6, selectDetail: true), new float[8], new float[24], new float[256]));
         Assert.Throws<ArgumentException>(() => new RtGeometry(16, 8, 4, maps: 6, selectDetail: true, windowedSelection: true));
+        Assert.Throws<ArgumentException>(() => new RtGeometry(16, 8, 4, maps: 6, selectDetail: true, detailBands: 2, selectPower: 3));
+        Assert.Throws<ArgumentException>(() => new RtGeometry(16, 8, 4, maps: 6, selectDetail: true, detailBands: 2, windowedSelection: true, selectPower: 4));
         var windowed = new RtGeometry(16, 8, 4, maps: 6, selectDetail: true, detailBands: 2, windowedSelection: true);
         Assert.Throws<ArgumentException>(() => new ApplyCoefficientRows(windowed, new float[windowed.UpsampledLength], new byte[128], new byte[384],
             new byte[384], new float[windowed.LowpassLength]));
