@@ -368,7 +368,6 @@ public readonly struct ApplyCoefficientRows : IRowOperation
         public readonly bool Select;
         public readonly bool TwoBands;
         public readonly bool Windowed;
-        public readonly bool CubedEnergies;
 
         public RowMaps(RtGeometry g, float[] upsampled, float[] lowpass, float[] detailEnergy, int y)
         {
@@ -380,7 +379,6 @@ public readonly struct ApplyCoefficientRows : IRowOperation
             _low = Detail ? new RowPair(lowpass, 0, g.InputRow(y), g.InputHeight, w) : _maps;
             _coarse = TwoBands ? new RowPair(lowpass, g.CoarseOffset, g.CoarseRow(y), g.CoarseHeight, w) : _maps;
             Windowed = g.WindowedSelection;
-            CubedEnergies = g.SelectPower == 3;
             _bandEnergy = Windowed ? new RowPair(lowpass, g.EnergyOffset, g.InputRow(y), g.InputHeight, w) : _maps;
             _visEnergy = ref Windowed ? ref detailEnergy[y * w] : ref Unsafe.NullRef<float>();
             _irEnergy = ref Windowed ? ref detailEnergy[(g.Height + y) * w] : ref Unsafe.NullRef<float>();
@@ -424,6 +422,19 @@ public readonly struct ApplyCoefficientRows : IRowOperation
 
     public void Invoke(int y, Span<float> scratch)
     {
+        // The windowed choice's power is the bundle's: one specialised row body per power, no per-pixel branch.
+        if (_g.SelectPower == 3)
+        {
+            Row<CubedEnergies>(y);
+        }
+        else
+        {
+            Row<SquaredEnergies>(y);
+        }
+    }
+
+    private void Row<TPower>(int y) where TPower : struct, IEnergyPower
+    {
         int w = _g.Width;
         var maps = new RowMaps(_g, _upsampled, _lowpass, _detailEnergy, y);
         ref byte ir = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ir), y * w);
@@ -436,10 +447,10 @@ public readonly struct ApplyCoefficientRows : IRowOperation
             {
                 RgbShuffles.Deinterleave(ref Unsafe.Add(ref vis, 3 * x), out var r, out var g, out var b);
                 var i8 = Vector128.LoadUnsafe(ref ir, (nuint)x);
-                Quarter(i8, r, g, b, 0, in maps, x, out var r0, out var g0, out var b0);
-                Quarter(i8, r, g, b, 1, in maps, x + 4, out var r1, out var g1, out var b1);
-                Quarter(i8, r, g, b, 2, in maps, x + 8, out var r2, out var g2, out var b2);
-                Quarter(i8, r, g, b, 3, in maps, x + 12, out var r3, out var g3, out var b3);
+                Quarter<TPower>(i8, r, g, b, 0, in maps, x, out var r0, out var g0, out var b0);
+                Quarter<TPower>(i8, r, g, b, 1, in maps, x + 4, out var r1, out var g1, out var b1);
+                Quarter<TPower>(i8, r, g, b, 2, in maps, x + 8, out var r2, out var g2, out var b2);
+                Quarter<TPower>(i8, r, g, b, 3, in maps, x + 12, out var r3, out var g3, out var b3);
                 RgbShuffles.Interleave(Pack(r0, r1, r2, r3), Pack(g0, g1, g2, g3), Pack(b0, b1, b2, b3), ref Unsafe.Add(ref dst, 3 * x));
             }
         }
@@ -454,10 +465,9 @@ public readonly struct ApplyCoefficientRows : IRowOperation
                 float av = maps.Map(0, x), ai = maps.Map(1, x), lv = maps.Low(0, x), li = maps.Low(1, x);
                 float gv = av + maps.Map(4, x), gi = ai + maps.Map(5, x), gv2 = gv * gv, gi2 = gi * gi;
                 float cv = maps.Coarse(0, x), ci = maps.Coarse(1, x);
-                bool cubed = maps.CubedEnergies;
                 fy = maps.Map(2, x)
-                    + ChooseWindowed(gv * (yv - lv), gi * (irv - li), gv2 * maps.DetailEnergy(0, x), gi2 * maps.DetailEnergy(1, x), cubed)
-                    + ChooseWindowed(gv * (lv - cv), gi * (li - ci), gv2 * maps.BandEnergy(0, x), gi2 * maps.BandEnergy(1, x), cubed)
+                    + ChooseWindowed<TPower>(gv * (yv - lv), gi * (irv - li), gv2 * maps.DetailEnergy(0, x), gi2 * maps.DetailEnergy(1, x))
+                    + ChooseWindowed<TPower>(gv * (lv - cv), gi * (li - ci), gv2 * maps.BandEnergy(0, x), gi2 * maps.BandEnergy(1, x))
                     + av * cv + ai * ci;
             }
             else if (maps.Select)
@@ -492,8 +502,9 @@ public readonly struct ApplyCoefficientRows : IRowOperation
 
     /// <summary>Pixels 4q … 4q+3 of a 16-pixel block: the same arithmetic as the scalar path, four lanes at once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Quarter(Vector128<byte> ir8, Vector128<byte> r8, Vector128<byte> g8, Vector128<byte> b8, int q,
+    private static void Quarter<TPower>(Vector128<byte> ir8, Vector128<byte> r8, Vector128<byte> g8, Vector128<byte> b8, int q,
         in RowMaps maps, int x, out Vector128<int> ro, out Vector128<int> go, out Vector128<int> bo)
+        where TPower : struct, IEnergyPower
     {
         var red = ToFloat(r8, q);
         var green = ToFloat(g8, q);
@@ -513,10 +524,9 @@ public readonly struct ApplyCoefficientRows : IRowOperation
             var gi = ai + maps.Map4(5, x);
             var gv2 = gv * gv;
             var gi2 = gi * gi;
-            bool cubed = maps.CubedEnergies;
             fy = maps.Map4(2, x)
-                + ChooseWindowed(gv * (yv - lv), gi * (irv - li), gv2 * maps.DetailEnergy4(0, x), gi2 * maps.DetailEnergy4(1, x), cubed)
-                + ChooseWindowed(gv * (lv - cv), gi * (li - ci), gv2 * maps.BandEnergy4(0, x), gi2 * maps.BandEnergy4(1, x), cubed)
+                + ChooseWindowed<TPower>(gv * (yv - lv), gi * (irv - li), gv2 * maps.DetailEnergy4(0, x), gi2 * maps.DetailEnergy4(1, x))
+                + ChooseWindowed<TPower>(gv * (lv - cv), gi * (li - ci), gv2 * maps.BandEnergy4(0, x), gi2 * maps.BandEnergy4(1, x))
                 + av * cv + ai * ci;
         }
         else if (maps.Select)
@@ -573,38 +583,46 @@ public readonly struct ApplyCoefficientRows : IRowOperation
 
     /// <summary>
     /// The choice by windowed energies <c>s</c>, <c>t</c> of <c>e</c> and <c>f</c>:
-    /// <c>f + w·(e − f)</c>, <c>w = (s² + ε²/2) / (s² + t² + ε²)</c>, or with the powers 3 when
-    /// <paramref name="cubed"/> (model_rt.py <c>choose_windowed</c>). The flag is the bundle's, so the branch is the
-    /// same for every pixel.
+    /// <c>f + w·(e − f)</c>, <c>w = (sᵖ + εᵖ/2) / (sᵖ + tᵖ + εᵖ)</c>, p the bundle's <c>select_power</c>
+    /// (model_rt.py <c>choose_windowed</c>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float ChooseWindowed(float e, float f, float s, float t, bool cubed)
+    private static float ChooseWindowed<TPower>(float e, float f, float s, float t) where TPower : struct, IEnergyPower
     {
-        float sp = s * s, tp = t * t, eps = SelectEpsilonSquared;
-        if (cubed)
-        {
-            sp *= s;
-            tp *= t;
-            eps = SelectEpsilonCubed;
-        }
-        float w = (sp + 0.5f * eps) / (sp + tp + eps);
+        float sp = TPower.Raise(s), eps = TPower.Epsilon;
+        float w = (sp + 0.5f * eps) / (sp + TPower.Raise(t) + eps);
         return f + w * (e - f);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> ChooseWindowed(Vector128<float> e, Vector128<float> f, Vector128<float> s, Vector128<float> t, bool cubed)
+    private static Vector128<float> ChooseWindowed<TPower>(Vector128<float> e, Vector128<float> f, Vector128<float> s, Vector128<float> t)
+        where TPower : struct, IEnergyPower
     {
-        var sp = s * s;
-        var tp = t * t;
-        float eps = SelectEpsilonSquared;
-        if (cubed)
-        {
-            sp *= s;
-            tp *= t;
-            eps = SelectEpsilonCubed;
-        }
-        var w = (sp + Vector128.Create(0.5f * eps)) / (sp + tp + Vector128.Create(eps));
+        var sp = TPower.Raise(s);
+        var w = (sp + Vector128.Create(0.5f * TPower.Epsilon)) / (sp + TPower.Raise(t) + Vector128.Create(TPower.Epsilon));
         return f + w * (e - f);
+    }
+
+    /// <summary>The power of the windowed choice, as a type: the JIT compiles one row body per power.</summary>
+    private interface IEnergyPower
+    {
+        static abstract float Epsilon { get; }
+        static abstract float Raise(float s);
+        static abstract Vector128<float> Raise(Vector128<float> s);
+    }
+
+    private readonly struct SquaredEnergies : IEnergyPower
+    {
+        public static float Epsilon => SelectEpsilonSquared;
+        public static float Raise(float s) => s * s;
+        public static Vector128<float> Raise(Vector128<float> s) => s * s;
+    }
+
+    private readonly struct CubedEnergies : IEnergyPower
+    {
+        public static float Epsilon => SelectEpsilonCubed;
+        public static float Raise(float s) => s * s * s;
+        public static Vector128<float> Raise(Vector128<float> s) => s * s * s;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
