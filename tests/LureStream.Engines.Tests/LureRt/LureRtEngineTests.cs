@@ -204,56 +204,42 @@ public class LureRtEngineTests
             var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Bundle, "manifest.json")))!;
             int graphMaps = LureManifest.Load(Bundle).CoefficientMaps.Count;
             string[] other = graphMaps == 4 ? CoefficientMapSpec.WithDetailGains : CoefficientMapSpec.Base;
-            void WriteChannels(string[] channels)
+            var coefficients = manifest["coefficients"]!;
+            // Writes the manifest with these channels and checks that loading the bundle fails with each message.
+            void Refused(string[] channels, params string[] messages)
             {
-                manifest["coefficients"]!["channels"] = new System.Text.Json.Nodes.JsonArray(channels.Select(c => (System.Text.Json.Nodes.JsonNode?)c).ToArray());
+                coefficients["channels"] = new System.Text.Json.Nodes.JsonArray(channels.Select(c => (System.Text.Json.Nodes.JsonNode?)c).ToArray());
                 File.WriteAllText(Path.Combine(dir, "manifest.json"), manifest.ToJsonString());
+                var e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
+                Assert.All(messages, m => Assert.Contains(m, e.Message));
             }
-            manifest["coefficients"]!["detail_combine"] = "sum";
-            manifest["coefficients"]!["detail_bands"] = 1; // whatever the bundle in use says: only the map count is wrong
-            manifest["coefficients"]!["select_power"] = 2;
-            WriteChannels(other);
-            var e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
-            Assert.Contains($"returns {graphMaps} coefficient maps", e.Message);
-            WriteChannels(["a_vis", "a_ir", "gamma", "chroma_gain"]);
-            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
-            Assert.Contains("coefficients.channels must be", e.Message);
-            manifest["coefficients"]!["detail_combine"] = "select";
-            WriteChannels(CoefficientMapSpec.Base);
-            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
-            Assert.Contains("detail_combine select needs the detail gains", e.Message);
-            manifest["coefficients"]!["detail_combine"] = "maximum";
-            WriteChannels(CoefficientMapSpec.WithDetailGains);
-            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
-            Assert.Contains("detail_combine must be sum, select or select-windowed, not 'maximum'", e.Message);
-            manifest["coefficients"]!["detail_combine"] = "sum";
-            manifest["coefficients"]!["detail_bands"] = 2;
-            WriteChannels(CoefficientMapSpec.WithDetailGains);
-            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
-            Assert.Contains("detail_bands 2 needs detail_combine select", e.Message);
-            manifest["coefficients"]!["detail_combine"] = "select";
-            manifest["coefficients"]!["detail_bands"] = 3;
-            manifest["coefficients"]!["band_factor"] = 1;
-            WriteChannels(CoefficientMapSpec.WithDetailGains);
-            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
-            Assert.Contains("detail_bands must be 1 or 2, not 3", e.Message);
-            Assert.Contains("band_factor must be in 2..16, not 1", e.Message);
-            manifest["coefficients"]!["detail_combine"] = "select-windowed";
-            manifest["coefficients"]!["detail_bands"] = 1;
-            manifest["coefficients"]!["band_factor"] = 4;
-            WriteChannels(CoefficientMapSpec.WithDetailGains);
-            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
-            Assert.Contains("detail_combine select-windowed needs detail_bands 2", e.Message);
-            manifest["coefficients"]!["detail_bands"] = 2;
-            manifest["coefficients"]!["select_power"] = 4;
-            WriteChannels(CoefficientMapSpec.WithDetailGains);
-            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
-            Assert.Contains("select_power must be 2 or 3, not 4", e.Message);
-            manifest["coefficients"]!["detail_combine"] = "select";
-            manifest["coefficients"]!["select_power"] = 3;
-            WriteChannels(CoefficientMapSpec.WithDetailGains);
-            e = Assert.Throws<ModelBundleException>(() => LureModel.Load(dir));
-            Assert.Contains("select_power 3 needs detail_combine select-windowed", e.Message);
+            var six = CoefficientMapSpec.WithDetailGains;
+            coefficients["detail_combine"] = "sum";
+            coefficients["detail_bands"] = 1; // whatever the bundle in use says: only the map count is wrong
+            coefficients["select_power"] = 2;
+            Refused(other, $"returns {graphMaps} coefficient maps");
+            Refused(["a_vis", "a_ir", "gamma", "chroma_gain"], "coefficients.channels must be");
+            coefficients["detail_combine"] = "select";
+            Refused(CoefficientMapSpec.Base, "detail_combine select needs the detail gains");
+            coefficients["detail_combine"] = "maximum";
+            Refused(six, "detail_combine must be sum, select or select-windowed, not 'maximum'");
+            coefficients["detail_combine"] = "sum";
+            coefficients["detail_bands"] = 2;
+            Refused(six, "detail_bands 2 needs detail_combine select");
+            coefficients["detail_combine"] = "select";
+            coefficients["detail_bands"] = 3;
+            coefficients["band_factor"] = 1;
+            Refused(six, "detail_bands must be 1 or 2, not 3", "band_factor must be in 2..16, not 1");
+            coefficients["detail_combine"] = "select-windowed";
+            coefficients["detail_bands"] = 1;
+            coefficients["band_factor"] = 4;
+            Refused(six, "detail_combine select-windowed needs detail_bands 2");
+            coefficients["detail_bands"] = 2;
+            coefficients["select_power"] = 4;
+            Refused(six, "select_power must be 2 or 3, not 4");
+            coefficients["detail_combine"] = "select";
+            coefficients["select_power"] = 3;
+            Refused(six, "select_power 3 needs detail_combine select-windowed");
         }
         finally
         {
