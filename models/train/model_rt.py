@@ -198,12 +198,7 @@ def choose_windowed(ev, ei, sv, si, power=2):
     """Soft choice between two gained details by their local energies sv, si (windowed means of the squared gained
     detail), sharpened by a power: w = (sv^p + eps^p/2) / (sv^p + si^p + eps^p), out = w*ev + (1-w)*ei; p = 2 for
     rt-select2w (what the C# kernel runs), 3 for rt-select2w3."""
-    if power == 2:
-        sv2, si2, e2 = sv * sv, si * si, SELECT_EPS * SELECT_EPS
-    else:
-        sv2, si2, e2 = sv ** power, si ** power, SELECT_EPS ** power
-    w = (sv2 + 0.5 * e2) / (sv2 + si2 + e2)
-    return ei + w * (ev - ei)
+    return V2.choose_by_energy(ev, ei, sv, si, power, SELECT_EPS)
 
 
 def band_small(y_small, factor=BAND_FACTOR):

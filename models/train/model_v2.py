@@ -58,11 +58,18 @@ def box_mean(x, r):
     return F.avg_pool2d(x, (2 * r + 1, 1), 1, (r, 0), count_include_pad=False)
 
 
+def choose_by_energy(e, f, s, t, power, eps):
+    """Soft choice between two details e, f by their energies s, t raised to a power: e where s dominates, f where t
+    does, their mean where both are below eps (the W rule of src/LureStream.Engines/LureRt/README.md; lure-rt's
+    model_rt.choose_windowed uses it too)."""
+    sp, tp, ep = s ** power, t ** power, eps ** power
+    w = (sp + 0.5 * ep) / (sp + tp + ep)
+    return f + w * (e - f)
+
+
 def windowed_select(p, q):
-    """Soft choice between two details by their energy over the fine window: p where p's energy dominates, q where
-    q's does, their mean where both are flat (lure-rt's W rule, src/LureStream.Engines/LureRt/README.md)."""
-    ep, eq = box_mean(p * p, FINE_RADIUS), box_mean(q * q, FINE_RADIUS)
-    return q + (p - q) * (ep + SELECT_EPS / 2) / (ep + eq + SELECT_EPS)
+    """p where p's energy over the fine window dominates, q where q's does, their mean where both are flat."""
+    return choose_by_energy(p, q, box_mean(p * p, FINE_RADIUS), box_mean(q * q, FINE_RADIUS), 1, SELECT_EPS)
 
 
 def select_base(iy, vy):
