@@ -120,6 +120,22 @@ def ssim_score(y, ir_y, vis_y):
     return 0.5 * (ssim_map(y, ir_y).mean(dim=(1, 2, 3)) + ssim_map(y, vis_y).mean(dim=(1, 2, 3)))
 
 
+def sf_score(y):
+    """Per-sample spatial frequency (the metric's: RMS of horizontal and vertical neighbour differences)."""
+    rf = (y[:, :, :, 1:] - y[:, :, :, :-1]).pow(2).mean(dim=(1, 2, 3))
+    cf = (y[:, :, 1:, :] - y[:, :, :-1, :]).pow(2).mean(dim=(1, 2, 3))
+    return (rf + cf + 1e-12).sqrt()
+
+
+def sf_hinge_loss(y, ir_y, vis_y, target):
+    """Hinge on spatial frequency: zero once the fusion's SF reaches `target` times that of the untrained two-band
+    selection of the same inputs (model_v2.select_base, a fixed per-crop yardstick of the detail both sources
+    offer), so it adds fine detail only where the fusion is softer than that."""
+    with torch.no_grad():
+        ref = sf_score(M.select_base(ir_y, vis_y)).clamp(min=1e-6)
+    return F.relu(target - sf_score(y) / ref).mean()
+
+
 def advantage_loss(y_task, y_pseudo, ir_y, vis_y, margin, weight=None):
     """Hinge on the prompt gate's own criterion: the task prompt's fusion of a degraded pair should beat the pseudo
     prompt's fusion of the same pair (no gradient through it) by `margin` on SSIM and on Qabf against the clean
@@ -273,6 +289,10 @@ def main():
     ap.add_argument("--clean-ssim", type=float, default=0.0,
                     help="extra weight of 1 - SSIM (mean of the fusion's SSIM with each input, as the quality target "
                          "scores it) on clean and real samples only, on top of the base SSIM term every sample has")
+    ap.add_argument("--clean-sf", type=float, default=0.0,
+                    help="weight of a hinge on spatial frequency on clean and real samples: zero once the fusion's SF "
+                         "reaches --sf-target times the untrained two-band selection's on the same crop")
+    ap.add_argument("--sf-target", type=float, default=1.05, help="the --clean-sf hinge's ratio (default 1.05)")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     ap.add_argument("--task-weight", action="append", default=[], metavar="TASK=W",
@@ -386,6 +406,9 @@ def main():
         print(f"clean and real samples: CC weight {args.clean_cc:g}", flush=True)
     if args.clean_ssim > 0:
         print(f"clean and real samples: SSIM weight {args.clean_ssim:g}", flush=True)
+    if args.clean_sf > 0:
+        print(f"clean and real samples: SF hinge weight {args.clean_sf:g} at {args.sf_target:g} x the two-band "
+              "selection's", flush=True)
     if args.restore_teacher > 0:
         print(f"restoration samples: teacher weight {args.restore_teacher:g} on "
               f"{', '.join(sorted(teacher_on)) if teacher_on else 'every restoration task'}", flush=True)
@@ -451,6 +474,8 @@ def main():
             l_extra = l_extra + args.clean_cc * (1.0 - cc_score(y[sel_c], ity[sel_c], vty[sel_c])).mean()
         if args.clean_ssim > 0 and sel_c.any():
             l_extra = l_extra + args.clean_ssim * (1.0 - ssim_score(y[sel_c], ity[sel_c], vty[sel_c])).mean()
+        if args.clean_sf > 0 and sel_c.any():
+            l_extra = l_extra + args.clean_sf * sf_hinge_loss(y[sel_c], ity[sel_c], vty[sel_c], args.sf_target)
         sel_t = restoration_in(teacher_on)
         want_uni = sel.any() and step % 2 == 0
         want_teacher = args.restore_teacher > 0 and sel_t.any()
