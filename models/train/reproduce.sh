@@ -106,8 +106,12 @@ case "$MODE" in
     runs_select="$HERE/runs_reproduce_rt_select$SUFFIX" runs_select2="$HERE/runs_reproduce_rt_select2$SUFFIX"
     runs_select2g="$HERE/runs_reproduce_rt_select2g$SUFFIX" runs_select2w="$HERE/runs_reproduce_rt_select2w$SUFFIX"
     runs_edges="$HERE/runs_reproduce_rt_select2w_edges$SUFFIX" runs_ssim="$HERE/runs_reproduce_rt_select2w_ssim$SUFFIX"
-    a=9000 b=20000 c=31000 d=35700 e=43700 f=46400 g=50100 h=51916 i=54416 every=4
-    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 d=120 e=150 f=180 g=210 h=240 i=270 every=1
+    runs_ssim03="$HERE/runs_reproduce_rt_ssim03$SUFFIX" runs_power3="$HERE/runs_reproduce_rt_power3$SUFFIX"
+    runs_sf="$HERE/runs_reproduce_rt_power3_sf$SUFFIX" runs_gentle="$HERE/runs_reproduce_rt_sf_gentle$SUFFIX"
+    runs_strong="$HERE/runs_reproduce_rt_sf_strong$SUFFIX" runs_smooth="$HERE/runs_reproduce_rt_sf_smooth$SUFFIX"
+    a=9000 b=20000 c=31000 d=35700 e=43700 f=46400 g=50100 h=51916 i=54416 j=55916 k=57416 l=58016 m=58616 n=59216
+    every=4
+    [ "$SMOKE" = 1 ] && a=30 b=60 c=90 d=120 e=150 f=180 g=210 h=240 i=270 j=300 k=330 l=360 m=390 n=420 every=1
     # Stage 1: the four-map network (affine blend + chroma gain); the tasks the gate found hardest drawn more often.
     train rt "$runs_rt" "$a" --batch 8 --ckpt-minutes "$every" \
       --task-weight overexposure=2 --task-weight low_resolution=3 --task-weight low_contrast=2
@@ -174,7 +178,40 @@ case "$MODE" in
       --clean-ssim 1.0
     "$PY" "$HERE/tools/blend_checkpoints.py" --a "$runs_edges/last.pt" --b "$runs_ssim/last.pt" --t 0.2 \
       --common "$snapshot" --out "$runs_select2w/blend.pt"
-    finish lure-rt "$runs_select2w/blend.pt" "$runs_select2w/vocab.txt" export_rt.py models/lure-rt
+    # Stage 9 (session 16): the blend fine-tuned with a lighter SSIM term on clean pairs, then a sharper windowed
+    # choice (config rt-select2w3: band energies cubed instead of squared, the same tensors) trained on from it.
+    stage9_flags=("${GATE_FLAGS[@]}" --clean-qabf 0.6 --clean-cc 1.0 --lr 2e-4 --clean-ssim 0.3)
+    train rt-select2w "$runs_ssim03" "$j" --batch 8 --ckpt-minutes "$every" --init "$runs_select2w/blend.pt" \
+      "${stage9_flags[@]}" --schedule-start "$i"
+    snapshot="$runs_ssim03/stage9.pt"
+    [ -f "$snapshot" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_ssim03" --out "$snapshot"
+    train rt-select2w3 "$runs_power3" "$k" --batch 8 --ckpt-minutes "$every" --init "$snapshot" \
+      "${stage9_flags[@]}" --schedule-start "$j"
+    # Stage 10 (session 17): short branches with a hinge on spatial frequency on clean pairs (--clean-sf: at least
+    # --sf-target x the untrained two-band selection's on the same crop), which adds fine detail at a quarter of the
+    # SSIM cost of lowering the SSIM weight, and IR low contrast drawn 12x (hinge 8) for the gate's margin. C is stage
+    # 9's end blended with a first SF branch at t = 0.15; from C one branch with a gentle hinge (target 1.0), and one
+    # with a strong hinge (1.04) followed by an SSIM-weighted run without it; the two ends blended at t = 0.25, the
+    # point where SF, SSIM and the gate all held on training pairs (tools/train_quality.py, tools/gate_strength.py).
+    # Session 17 branched the first SF run from step 1003 of stage 9's second schedule; this stage branches from its end.
+    snapshot="$runs_power3/stage10.pt"
+    [ -f "$snapshot" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_power3" --out "$snapshot"
+    train rt-select2w3 "$runs_sf" "$l" --batch 8 --ckpt-minutes "$every" --init "$snapshot" "${stage9_flags[@]}" \
+      --schedule-start "$k" --clean-sf 3 --sf-target 1.06
+    [ -f "$runs_sf/c.pt" ] || "$PY" "$HERE/tools/blend_checkpoints.py" --a "$snapshot" --b "$runs_sf/last.pt" \
+      --t 0.15 --common "$snapshot" --out "$runs_sf/c.pt"
+    gate_flags 12 8
+    stage10_flags=("${GATE_FLAGS[@]}" --clean-qabf 0.6 --clean-cc 1.0 --lr 2e-4)
+    train rt-select2w3 "$runs_gentle" "$m" --batch 8 --ckpt-minutes "$every" --init "$runs_sf/c.pt" \
+      "${stage10_flags[@]}" --schedule-start "$l" --clean-ssim 0.3 --clean-sf 3 --sf-target 1.0
+    train rt-select2w3 "$runs_strong" "$m" --batch 8 --ckpt-minutes "$every" --init "$runs_sf/c.pt" \
+      "${stage10_flags[@]}" --schedule-start "$l" --clean-ssim 0.3 --clean-sf 3 --sf-target 1.04
+    [ -f "$runs_strong/end.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_strong" --out "$runs_strong/end.pt"
+    train rt-select2w3 "$runs_smooth" "$n" --batch 8 --ckpt-minutes "$every" --init "$runs_strong/end.pt" \
+      "${stage10_flags[@]}" --schedule-start "$m" --clean-ssim 1.0
+    "$PY" "$HERE/tools/blend_checkpoints.py" --a "$runs_gentle/last.pt" --b "$runs_smooth/last.pt" --t 0.25 \
+      --common "$runs_sf/c.pt" --out "$runs_power3/blend.pt"
+    finish lure-rt "$runs_power3/blend.pt" "$runs_power3/vocab.txt" export_rt.py models/lure-rt
     ;;
   v2)
     family_mode "$@"
