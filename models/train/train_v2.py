@@ -64,6 +64,7 @@ MIX = [("clean", None, None, 0.12),
        ("keep", "any", "any", 0.07),
        ("real", None, None, 0.07),
        ("misprompt", "any", "any", 0.07)]
+STEP_SECONDS_CAP = 300.0  # no training step takes 5 minutes on a 2-core machine; longer is a pause
 OPT_IN = {"misprompt"}  # drawn only when --task-weight names them, so earlier runs resume with their own mix
 W = dict(int=1.0, grad=1.5, ssim=0.5, chroma=1.0, unified=0.1, text=0.1)
 
@@ -422,7 +423,7 @@ def main():
     if new_log:
         logw.writerow(fields)
     acc, n_acc = {k: 0.0 for k in fields[3:]}, 0
-    t0, t_ck, t_invocation = time.time() - elapsed, time.time(), time.time()
+    t_ck, t_invocation, t_step = time.time(), time.time(), time.time()
     net.train()
     b = args.batch
     pseudo_ids = batch_ids(tok, [P.PSEUDO_PROMPT])
@@ -498,12 +499,17 @@ def main():
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         step += 1
+        # Training time counts each step's wall time, capped: a longer gap is the process paused (SIGSTOP while a
+        # benchmark runs) or the machine suspended, not training, and the model card reports these hours.
+        now = time.time()
+        elapsed += min(now - t_step, STEP_SECONDS_CAP)
+        t_step = now
         text_acc = (logits.argmax(1) == labels).float().mean().item()
         for k_, v in zip(fields[3:], [loss, l_int, l_grad, l_ssim, l_chroma, l_uni, l_text, text_acc]):
             acc[k_] += float(v)
         n_acc += 1
         if step % args.log_every == 0:
-            row = {"step": step, "minutes": (time.time() - t0) / 60, "lr": lr}
+            row = {"step": step, "minutes": elapsed / 60, "lr": lr}
             row.update({k_: v / n_acc for k_, v in acc.items()})
             logw.writerow([f"{row[k_]:.6g}" if isinstance(row[k_], float) else row[k_] for k_ in fields])
             logf.flush()
@@ -513,10 +519,9 @@ def main():
             adv_acc = [0.0, 0]
             acc, n_acc = {k_: 0.0 for k_ in acc}, 0
         if time.time() - t_ck > args.ckpt_minutes * 60:
-            save_ckpt(last, model=net.state_dict(), opt=opt.state_dict(), step=step, elapsed=time.time() - t0,
+            save_ckpt(last, model=net.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed,
                       config=args.config, tga=args.tga)
             t_ck = time.time()
-    elapsed = time.time() - t0
     save_ckpt(last, model=net.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed, config=args.config,
               tga=args.tga)
     if step >= args.steps:
