@@ -197,7 +197,7 @@ def box3(x):
 def choose_windowed(ev, ei, sv, si, power=2):
     """Soft choice between two gained details by their local energies sv, si (windowed means of the squared gained
     detail), sharpened by a power: w = (sv^p + eps^p/2) / (sv^p + si^p + eps^p), out = w*ev + (1-w)*ei; p = 2 for
-    rt-select2w (what the C# kernel runs), 3 for rt-select2w3."""
+    rt-select2w, 3 for rt-select2w3 (the C# kernel runs both: coefficients.select_power)."""
     return V2.choose_by_energy(ev, ei, sv, si, power, SELECT_EPS)
 
 

@@ -64,9 +64,9 @@ MIX = [("clean", None, None, 0.12),
        ("keep", "any", "any", 0.07),
        ("real", None, None, 0.07),
        ("misprompt", "any", "any", 0.07)]
-STEP_SECONDS_CAP = 300.0  # no training step takes 5 minutes on a 2-core machine; longer is a pause
 OPT_IN = {"misprompt"}  # drawn only when --task-weight names them, so earlier runs resume with their own mix
 W = dict(int=1.0, grad=1.5, ssim=0.5, chroma=1.0, unified=0.1, text=0.1)
+STEP_SECONDS_CAP = 300.0  # no training step takes 5 minutes on a 2-core machine; longer is a pause
 
 def ssim_map(a, b, c1=0.01 ** 2, c2=0.03 ** 2):
     pool = lambda t: F.avg_pool2d(t, 7, 1, 3, count_include_pad=False)  # noqa: E731
@@ -302,6 +302,8 @@ def main():
     args = ap.parse_args()
     if not 0 <= args.schedule_start < args.steps:
         raise UserError(f"--schedule-start {args.schedule_start} must lie in [0, --steps {args.steps})")
+    if args.clean_sf > 0 and args.sf_target <= 0:
+        raise UserError(f"--sf-target {args.sf_target:g} must be above 0 (the --clean-sf hinge would never act)")
     boost = {}
     for item in args.task_weight:
         name, _, w = item.partition("=")
