@@ -64,7 +64,8 @@ def thumb(a, w):
     return im.resize((w, round(im.height * w / im.width)), Image.BILINEAR)
 
 
-def sheet(rows, labels, out_png, w=220):
+def sheet(rows, labels, out_png, w=220, row_labels=None):
+    """Labelled grid of thumbnails, one column per label; row_labels are written on each row's first tile."""
     from PIL import ImageDraw
     th = [[thumb(a, w) for a in r] for r in rows]
     hh = th[0][0].height
@@ -75,6 +76,10 @@ def sheet(rows, labels, out_png, w=220):
     for i, r in enumerate(th):
         for j, t in enumerate(r):
             img.paste(t.resize((w, hh)), (j * (w + 4), 16 + i * (hh + 4)))
+        if row_labels:
+            x, y = 3, 16 + i * (hh + 4) + 3
+            d.rectangle((x - 2, y - 1, x + 6 * len(row_labels[i]) + 2, y + 11), fill=(0, 0, 0))
+            d.text((x, y), row_labels[i], fill=(255, 255, 0))
     img.save(out_png, optimize=True)
 
 

@@ -39,12 +39,21 @@ FALSE_ALARMS = [("low_light", None), ("haze", None), ("overexposure", None), (No
                 (None, "low_resolution")]
 
 
-def average(ir, vis):
-    """Average of the luminances with the visible chroma kept (the fair colour-preserving baseline)."""
+def with_visible_chroma(vis, fy):
+    """A fused luminance fy with the visible frame's chroma (adding dY to R, G and B keeps Cb and Cr)."""
     y = FM.luminance(vis)
-    fy = (ir.astype(np.float64) + y) / 2.0
     out = vis.astype(np.float64) + (fy - y)[:, :, None]
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def average(ir, vis):
+    """Average of the luminances with the visible chroma kept (the fair colour-preserving baseline)."""
+    return with_visible_chroma(vis, (ir.astype(np.float64) + FM.luminance(vis)) / 2.0)
+
+
+def luma_max(ir, vis):
+    """Per-pixel maximum of the luminances with the visible chroma kept (the other classic baseline)."""
+    return with_visible_chroma(vis, np.maximum(ir.astype(np.float64), FM.luminance(vis)))
 
 
 def chroma(img):

@@ -78,7 +78,12 @@ finish() {
   nice -n 10 "$PY" "$HERE/prior.py" export --bundle "$out/bundle"
   nice -n 10 "$PY" "$HERE/evaluate_v2.py" --data "$DATA" --ckpt "$out/checkpoint.pt" --vocab "$vocab" \
     --out "$out/eval" "${limits[@]}"
-  nice -n 10 "$PY" "$HERE/model_card.py" --bundle "$out/bundle" --eval "$out/eval" --lurestream "$ROOT/lurestream"
+  # The detectors' confusion matrices in the card: held-out real and synthetic frames as labelled folders.
+  nice -n 10 "$PY" "$HERE/prior.py" eval --data "$DATA" --write-eval "$out/prior-eval" > "$out/prior-eval.txt"
+  local compare=()
+  [ "$family" = lure ] && compare=(--compare "lure-lite=lure:$ROOT/models/lure-lite")
+  nice -n 10 "$PY" "$HERE/model_card.py" --bundle "$out/bundle" --eval "$out/eval" --lurestream "$ROOT/lurestream" \
+    --detector-folders "$out/prior-eval" "${compare[@]}"
   echo "bundle: $out/bundle (model card: $out/bundle/README.md); ship it as $ship (the engine's default bundle) once the card reports the gate passing"
 }
 

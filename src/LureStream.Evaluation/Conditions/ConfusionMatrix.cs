@@ -61,14 +61,21 @@ public sealed class ConfusionMatrix
         throw new ArgumentException($"unknown class '{label}' (classes: {string.Join(", ", Labels)})", nameof(label));
     }
 
-    /// <summary>Fraction of true <paramref name="index"/> samples predicted as such.</summary>
-    public double Recall(int index)
+    /// <summary>How many samples truly are <paramref name="index"/>.</summary>
+    public int RowTotal(int index)
     {
         int row = 0;
         for (int j = 0; j < Labels.Count; j++)
         {
             row += _counts[index, j];
         }
+        return row;
+    }
+
+    /// <summary>Fraction of true <paramref name="index"/> samples predicted as such (0 when there are none).</summary>
+    public double Recall(int index)
+    {
+        int row = RowTotal(index);
         return row == 0 ? 0 : (double)_counts[index, index] / row;
     }
 
@@ -107,7 +114,8 @@ public sealed class ConfusionMatrix
             {
                 sb.Append(' ').Append(_counts[i, j].ToString(inv)).Append(" |");
             }
-            sb.Append(' ').Append(Recall(i).ToString("P1", inv)).AppendLine(" |");
+            // A class with no samples (no real over-exposed frames, say) has no recall, not a recall of 0 %.
+            sb.Append(' ').Append(RowTotal(i) == 0 ? "–" : Recall(i).ToString("P1", inv)).AppendLine(" |");
         }
         sb.AppendLine();
         sb.Append("Accuracy: ").Append(Accuracy.ToString("P2", inv)).Append(" (").Append(Correct.ToString(inv)).Append('/').Append(Total.ToString(inv)).AppendLine(")");

@@ -49,4 +49,16 @@ public class ConditionEvaluationTests
         Assert.Throws<ArgumentException>(() => m.Add("c", "a"));
         Assert.Equal("vis:haze", ConditionEvaluation.Label(Modality.Visible, DegradationCondition.Haze));
     }
+
+    [Fact]
+    public void ConfusionMatrixMarkdownShowsNoRecallForAClassWithoutSamples()
+    {
+        var m = new ConfusionMatrix(["none", "haze"]);
+        m.Add("none", "none");
+        m.Add("none", "haze");
+        string md = m.ToMarkdown();
+        Assert.Contains("| none | 1 | 1 | 50.0 % |", md);
+        Assert.Contains("| haze | 0 | 0 | – |", md);
+        Assert.Equal(0, m.RowTotal(1));
+    }
 }
