@@ -4,7 +4,7 @@
 #
 #   models/train/reproduce.sh lite DATA/roadscene [train.py options]   LURE-lite (models/lure-lite), ~1 h
 #   models/train/reproduce.sh rt   DATA [--smoke]                       lure-rt (models/lure-rt), ~20 h
-#   models/train/reproduce.sh v2   DATA [--smoke]                       LURE v2 (the full model), ~14 h
+#   models/train/reproduce.sh v2   DATA [--smoke]                       LURE v2 (the full model), ~9 h
 #
 # DATA for rt and v2 is shared/data (all seven datasets; the held-out split of data_v2.py is never trained on).
 # rt and v2 train in their own run folders (runs_reproduce_rt/, runs_reproduce_v2/: a repeat starts from nothing and
@@ -220,11 +220,27 @@ case "$MODE" in
     ;;
   v2)
     family_mode "$@"
-    runs="$HERE/runs_reproduce_v2$SUFFIX"
-    steps=8000 every=4
-    [ "$SMOKE" = 1 ] && steps=30 every=1
-    train v2 "$runs" "$steps" --ckpt-minutes "$every"
-    finish lure "$runs/last.pt" "$runs/vocab.txt" export_v2.py "models/lure-lite (fusion.model)"
+    runs="$HERE/runs_reproduce_v2$SUFFIX" runs_select="$HERE/runs_reproduce_v2_select$SUFFIX"
+    a=2934 b=3637 c=4020 d=5400 steps=8000 every=4
+    [ "$SMOKE" = 1 ] && a=30 b=45 c=60 d=90 steps=120 every=1
+    # Stage 1 (sessions 8-15): config v2, the decoder's correction added to the average of the lumas, on an
+    # 8000-step schedule, stopped where the work-in-progress snapshot was taken.
+    train v2 "$runs" "$steps" --ckpt-minutes "$every" --stop-at-step "$a"
+    # Stage 2 (session 16): v2-select (the correction added to a two-band selection of the lumas) from that snapshot,
+    # with a fresh warm-up and lure-rt's quality terms without its advantage hinge.
+    snapshot="$runs/stage1.pt"
+    [ -f "$runs_select/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs" --out "$snapshot"
+    select_flags=(--init "$snapshot" --schedule-start "$a" --lr 5e-4 --ckpt-minutes "$every"
+      --task-weight low_contrast=2 --task-weight low_resolution=2 --task-weight misprompt=3
+      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast
+      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast
+      --clean-qabf 0.6)
+    train v2-select "$runs_select" "$steps" "${select_flags[@]}" --stop-at-step "$b"
+    # Stage 3 (session 17): + SSIM and CC terms on clean pairs (both had fallen more than 5 % below averaging).
+    train v2-select "$runs_select" "$steps" "${select_flags[@]}" --clean-cc 1.0 --clean-ssim 0.3 --stop-at-step "$c"
+    # Stage 4 (session 18): the cosine shortened to end at step d, so the run anneals.
+    train v2-select "$runs_select" "$d" "${select_flags[@]}" --clean-cc 1.0 --clean-ssim 0.3
+    finish lure "$runs_select/last.pt" "$runs_select/vocab.txt" export_v2.py models/lure-v2
     ;;
   *) usage ;;
 esac

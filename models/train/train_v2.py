@@ -248,6 +248,9 @@ def main():
                     help="step where the warm-up and cosine schedule begin (a warm restart from an --init snapshot; "
                          "without it a continuation late in the schedule trains at the floor rate)")
     ap.add_argument("--stop-after-minutes", type=float, default=0, help="end this invocation after N minutes (resume later)")
+    ap.add_argument("--stop-at-step", type=int, default=0,
+                    help="end this invocation at step N on the --steps schedule (resume later, e.g. with other flags); "
+                         "0 runs to --steps")
     ap.add_argument("--batch", type=int, default=6)
     ap.add_argument("--crop", type=int, default=0, help="training crop side (default 128 for v2, 256 for rt)")
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -302,6 +305,8 @@ def main():
     args = ap.parse_args()
     if not 0 <= args.schedule_start < args.steps:
         raise UserError(f"--schedule-start {args.schedule_start} must lie in [0, --steps {args.steps})")
+    if args.stop_at_step and not 0 < args.stop_at_step <= args.steps:
+        raise UserError(f"--stop-at-step {args.stop_at_step} must lie in (0, --steps {args.steps}]")
     if args.clean_sf > 0 and args.sf_target <= 0:
         raise UserError(f"--sf-target {args.sf_target:g} must be above 0 (the --clean-sf hinge would never act)")
     boost = {}
@@ -430,7 +435,8 @@ def main():
     b = args.batch
     pseudo_ids = batch_ids(tok, [P.PSEUDO_PROMPT])
     adv_acc = [0.0, 0]  # samples winning the advantage hinge's both scores, samples it saw (printed per log line)
-    while step < args.steps:
+    end = args.stop_at_step or args.steps
+    while step < end:
         if args.stop_after_minutes and time.time() - t_invocation > args.stop_after_minutes * 60:
             break
         lr = lr_at(step - args.schedule_start, args.steps - args.schedule_start, args.lr)
