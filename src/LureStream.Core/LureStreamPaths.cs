@@ -3,6 +3,12 @@ namespace LureStream.Core;
 /// <summary>Finds the installation root (the folder with <c>models/</c> and <c>configs/</c>) for default paths.</summary>
 public static class LureStreamPaths
 {
+    /// <summary>The bundle engine <c>lure</c> loads when none is given, relative to the installation root.</summary>
+    public const string DefaultLureBundle = "models/lure-lite";
+
+    /// <summary>The bundle engine <c>lure-rt</c> loads when none is given, relative to the installation root.</summary>
+    public const string DefaultRtBundle = "models/lure-rt";
+
     private static readonly Lazy<string?> HomeLazy = new(FindHome);
 
     /// <summary><c>LURESTREAM_HOME</c>, else the nearest ancestor of the program or the working directory that holds <c>models/</c> and <c>configs/</c>.</summary>
@@ -18,7 +24,7 @@ public static class LureStreamPaths
             {
                 return null;
             }
-            string dir = Path.Combine(home, "models", "lure-lite");
+            string dir = Path.Combine(home, DefaultLureBundle);
             return File.Exists(Path.Combine(dir, "manifest.json")) ? dir : null;
         }
     }

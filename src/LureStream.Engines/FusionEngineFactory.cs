@@ -86,14 +86,14 @@ public static class FusionEngineFactory
             case "lure":
                 if (!lurePresent)
                 {
-                    throw new ModelBundleException($"engine lure needs a model bundle: no manifest.json in '{lureDir ?? options.Model ?? "models/lure-lite"}'");
+                    throw new ModelBundleException($"engine lure needs a model bundle: no manifest.json in '{lureDir ?? options.Model ?? LureStreamPaths.DefaultLureBundle}'");
                 }
                 selection = new EngineSelection(CreatePromptedEngine(lureDir!, options, LureManifest.FamilyLure), "engine: lure (configured)");
                 break;
             case "lure-rt":
                 if (!rtPresent)
                 {
-                    throw new ModelBundleException($"engine lure-rt needs a lure-rt bundle: no manifest.json in '{rtDir ?? options.RtModel ?? "models/lure-rt"}'");
+                    throw new ModelBundleException($"engine lure-rt needs a lure-rt bundle: no manifest.json in '{rtDir ?? options.RtModel ?? LureStreamPaths.DefaultRtBundle}'");
                 }
                 selection = new EngineSelection(CreatePromptedEngine(rtDir!, options, LureManifest.FamilyRt), "engine: lure-rt (configured)");
                 break;

@@ -25,7 +25,7 @@ public static class BenchCommand
     {
         var engine = new Option<string>("--engine") { Description = "auto (lure when its bundle is present), lure, lure-rt or classical.", DefaultValueFactory = _ => "auto" };
         engine.AcceptOnlyFromAmong(OptionsValidator.Engines);
-        var model = new Option<string?>("--model") { Description = "Bundle directory of the engine (default models/lure-lite, or models/lure-rt with --engine lure-rt)." };
+        var model = new Option<string?>("--model") { Description = $"Bundle directory of the engine (default {LureStreamPaths.DefaultLureBundle}, or {LureStreamPaths.DefaultRtBundle} with --engine lure-rt)." };
         var size = new Option<string>("--size") { Description = "Frame size WxH.", DefaultValueFactory = _ => "640x512" };
         var frames = new Option<int>("--frames") { Description = "Frames through the pipeline.", DefaultValueFactory = _ => 200 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = default).", DefaultValueFactory = _ => 0 };
@@ -81,7 +81,7 @@ public static class BenchCommand
         command.Subcommands.Add(ort);
 
         var promptIterations = new Option<int>("--iterations") { Description = "Text-encoder recomputations to time.", DefaultValueFactory = _ => 200 };
-        var promptModel = new Option<string?>("--model") { Description = "LURE bundle directory (default models/lure-lite)." };
+        var promptModel = new Option<string?>("--model") { Description = $"LURE bundle directory (default {LureStreamPaths.DefaultLureBundle})." };
         var prompts = new Command("prompts", "Per-frame prompt cost: cached embedding lookup versus re-running tokenizer + text encoder (ratio).")
         {
             promptIterations, promptModel,
@@ -89,7 +89,7 @@ public static class BenchCommand
         CliContext.SetHandler(prompts, (p, _) =>
         {
             string dir = p.GetValue(promptModel) is { } d ? LureStreamPaths.Resolve(d)
-                : LureStreamPaths.DefaultModelDirectory ?? throw new ModelBundleException("no model bundle found (models/lure-lite)");
+                : LureStreamPaths.DefaultModelDirectory ?? throw new ModelBundleException($"no model bundle found ({LureStreamPaths.DefaultLureBundle})");
             PromptCacheBenchmark.RunOnBundle(dir, Console.Out, Math.Max(1, p.GetValue(promptIterations)));
             return 0;
         });
@@ -101,7 +101,7 @@ public static class BenchCommand
             HelpName = "DIR",
             Description = "Labelled image folders DIR/<set>/<visible|infrared>/<condition>/*.png (models/train/prior.py eval --write-eval) instead of synthetic scenes.",
         };
-        var detectorModel = new Option<string?>("--model") { HelpName = "DIR", Description = "Bundle whose learned prior is measured next to the statistics detector (default: models/lure-lite)." };
+        var detectorModel = new Option<string?>("--model") { HelpName = "DIR", Description = $"Bundle whose learned prior is measured next to the statistics detector (default: {LureStreamPaths.DefaultLureBundle})." };
         var detector = new Command("detector", "Confusion matrices of the statistics detector and the bundle's learned prior: on held-out synthetic scenes, or on labelled folders (false-alarm rate on clean frames); time per detection.")
         {
             perClass, folders, detectorModel,
@@ -182,7 +182,7 @@ public static class BenchCommand
     {
         var engine = new Option<string>("--engine") { Description = "Engine: auto, lure, lure-rt or classical.", DefaultValueFactory = _ => "lure-rt" };
         engine.AcceptOnlyFromAmong(OptionsValidator.Engines);
-        var model = new Option<string?>("--model") { Description = "Bundle directory of the engine (default models/lure-rt with lure-rt, models/lure-lite with lure)." };
+        var model = new Option<string?>("--model") { Description = $"Bundle directory of the engine (default {LureStreamPaths.DefaultRtBundle} with lure-rt, {LureStreamPaths.DefaultLureBundle} with lure)." };
         var size = new Option<string>("--size") { Description = "Frame size WxH of the synthetic scene (a still pair keeps its own size).", DefaultValueFactory = _ => "640x512" };
         var ir = new Option<string?>("--ir") { Description = "Infrared still of the static camera (PNG/JPEG); default: the demo's synthetic scene." };
         var vis = new Option<string?>("--vis") { Description = "Visible still, aligned with --ir." };
@@ -281,7 +281,7 @@ public static class BenchCommand
     {
         var engine = new Option<string>("--engine") { Description = "auto (picks for live input), lure, lure-rt or classical.", DefaultValueFactory = _ => "auto" };
         engine.AcceptOnlyFromAmong(OptionsValidator.Engines);
-        var model = new Option<string?>("--model") { Description = "Bundle directory of the engine (default models/lure-rt with lure-rt, models/lure-lite with lure)." };
+        var model = new Option<string?>("--model") { Description = $"Bundle directory of the engine (default {LureStreamPaths.DefaultRtBundle} with lure-rt, {LureStreamPaths.DefaultLureBundle} with lure)." };
         var size = new Option<string>("--size") { Description = "Camera frame size WxH.", DefaultValueFactory = _ => "640x512" };
         var seconds = new Option<double>("--seconds") { Description = "Length of the live run.", DefaultValueFactory = _ => 20 };
         var fps = new Option<double>("--fps") { Description = "Frame rate of the two synthetic cameras.", DefaultValueFactory = _ => 30 };

@@ -27,7 +27,7 @@ public static class DetectCommand
         var ir = new Option<string?>("--ir") { HelpName = "PATH", Description = "Infrared image." };
         var vis = new Option<string?>("--vis") { HelpName = "PATH", Description = "Visible image." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
-        var model = new Option<string?>("--model") { HelpName = "DIR", Description = "LURE bundle whose prompts the conditions map to (default: models/lure-lite when present)." };
+        var model = new Option<string?>("--model") { HelpName = "DIR", Description = $"LURE bundle whose prompts the conditions map to (default: {LureStreamPaths.DefaultLureBundle} when present)." };
         var size = new Option<string?>("--size") { HelpName = "WxH", Description = "Analyse at WxH instead of the visible image's native size (as fuse --size)." };
         var detectorKind = new Option<string>("--detector")
         {

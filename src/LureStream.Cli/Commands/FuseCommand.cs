@@ -28,7 +28,7 @@ public static class FuseCommand
         var vis = new Option<string>("--vis") { HelpName = "PATH", Description = "Visible image, or a folder of them (names matched to --ir by base name).", Required = true };
         var output = new Option<string>("--out") { HelpName = "PATH", Description = "Output PNG file (one pair) or folder (folders: OUT/<name>.png).", Required = true };
         var engine = new Option<string>("--engine") { HelpName = "ENGINE", Description = "auto (LURE when a model bundle is present, classical otherwise), lure, lure-rt or classical.", DefaultValueFactory = _ => "auto" };
-        var model = new Option<string?>("--model") { HelpName = "DIR", Description = "LURE bundle directory (default: models/lure-lite)." };
+        var model = new Option<string?>("--model") { HelpName = "DIR", Description = $"LURE bundle directory (default: {LureStreamPaths.DefaultLureBundle})." };
         var irPrompt = new Option<string?>("--ir-prompt") { HelpName = "TEXT", Description = "Free-text prompt for the infrared image (wins over conditions)." };
         var visPrompt = new Option<string?>("--vis-prompt") { HelpName = "TEXT", Description = "Free-text prompt for the visible image (wins over conditions)." };
         var irCondition = new Option<string?>("--ir-condition") { HelpName = "CONDITION", Description = "Infrared condition: none, low_contrast, low_resolution (uses the model's prompt for it)." };

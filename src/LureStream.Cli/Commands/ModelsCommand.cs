@@ -11,7 +11,7 @@ public static class ModelsCommand
 {
     public static Command Create()
     {
-        var dir = new Argument<string?>("dir") { Description = "Bundle directory (default: the bundled models/lure-lite).", Arity = ArgumentArity.ZeroOrOne };
+        var dir = new Argument<string?>("dir") { Description = $"Bundle directory (default: the bundled {LureStreamPaths.DefaultLureBundle}).", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "Print the graphs' real input/output metadata as JSON." };
         var info = new Command("info", "Show a LURE bundle: tasks and prompts, graphs with their inputs/outputs as loaded by ONNX Runtime, providers available.")
         {
@@ -20,7 +20,7 @@ public static class ModelsCommand
         CliContext.SetHandler(info, (p, _) =>
         {
             string path = p.GetValue(dir) is { } d ? LureStreamPaths.Resolve(d)
-                : LureStreamPaths.DefaultModelDirectory ?? throw new ModelBundleException("no bundled model found (models/lure-lite); give a bundle directory");
+                : LureStreamPaths.DefaultModelDirectory ?? throw new ModelBundleException($"no bundled model found ({LureStreamPaths.DefaultLureBundle}); give a bundle directory");
             using var model = LureModel.Load(path);
             var m = model.Manifest;
             if (p.GetValue(json))

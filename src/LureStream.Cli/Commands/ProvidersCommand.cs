@@ -84,7 +84,7 @@ public static class ProvidersCommand
     {
         var arguments = new ProviderArguments();
         var engine = new Option<string>("--engine") { HelpName = "ENGINE", Description = "lure or lure-rt (the engine compared).", DefaultValueFactory = _ => "lure" };
-        var model = new Option<string?>("--model") { HelpName = "DIR", Description = "Bundle directory (default: models/lure-lite, or models/lure-rt for lure-rt)." };
+        var model = new Option<string?>("--model") { HelpName = "DIR", Description = $"Bundle directory (default: {LureStreamPaths.DefaultLureBundle}, or {LureStreamPaths.DefaultRtBundle} for lure-rt)." };
         var size = new Option<string>("--size") { HelpName = "WxH", Description = "Frame size.", DefaultValueFactory = _ => "640x512" };
         var frames = new Option<int>("--frames") { Description = "Frame pairs compared (each with other pixels and prompts).", DefaultValueFactory = _ => 4 };
         var binding = new Option<string?>("--binding") { HelpName = "STYLE", Description = "Binding on the checked side: auto or device-style (default: the config's, else auto)." };
@@ -126,7 +126,7 @@ public static class ProvidersCommand
         Width = w,
         Height = h,
         Engine = engine,
-        Model = model ?? (engine == "lure-rt" ? "models/lure-rt" : "models/lure-lite"),
+        Model = model ?? (engine == "lure-rt" ? LureStreamPaths.DefaultRtBundle : LureStreamPaths.DefaultLureBundle),
         Providers = [new ProviderOptions { Name = "cpu" }],
     };
 

@@ -69,10 +69,10 @@ public sealed class FusionOptions
     public string Engine { get; set; } = "auto";
 
     /// <summary>LURE bundle directory (with manifest.json). Relative paths are resolved against the config file, then the repository.</summary>
-    public string? Model { get; set; } = "models/lure-lite";
+    public string? Model { get; set; } = LureStreamPaths.DefaultLureBundle;
 
     /// <summary>lure-rt bundle directory (family lure-rt), resolved like <see cref="Model"/>.</summary>
-    public string? RtModel { get; set; } = "models/lure-rt";
+    public string? RtModel { get; set; } = LureStreamPaths.DefaultRtBundle;
 
     /// <summary>
     /// lure-rt's area-average factor before the network: 0 = auto (the bundle's, 4; on a CPU provider doubled for
