@@ -66,9 +66,13 @@ def gate_sheet(cli, family, bundle, eval_dir, ev, out_jpg):
     for k, (vt, it) in enumerate(E.GATE_TASKS):
         task = f"{vt or '-'}+{it or '-'}"
         gate_rows = ev["gate_rows"].get(task) or []
-        if not gate_rows:
+
+        def sources_written(r):  # with evaluate_v2.py --limit, a gate pair may lie outside the quality pairs
+            ds_, name_ = r["pair"].split("/", 1)
+            return os.path.isfile(os.path.join(eval_dir, "vis", ds_, os.path.splitext(name_)[0] + ".png"))
+        gains = sorted((r["task"]["SSIM"] - r["pseudo"]["SSIM"], i) for i, r in enumerate(gate_rows) if sources_written(r))
+        if not gains:
             continue
-        gains = sorted((r["task"]["SSIM"] - r["pseudo"]["SSIM"], i) for i, r in enumerate(gate_rows))
         i = gains[len(gains) // 2][1]
         ds, name = gate_rows[i]["pair"].split("/", 1)
         j = sum(1 for r in gate_rows[:i] if r["pair"].startswith(ds + "/"))  # evaluate_v2's index within the dataset
