@@ -57,6 +57,12 @@ def write_max_baseline(eval_dir, ds):
         common.save_png(E.luma_max(ir, vis), os.path.join(eval_dir, "max", ds, name))
 
 
+def sources_written(eval_dir, pair):
+    """Whether evaluate_v2.py wrote a pair's sources (with --limit, a gate pair may lie outside the quality pairs)."""
+    ds, name = pair.split("/", 1)
+    return os.path.isfile(os.path.join(eval_dir, "vis", ds, os.path.splitext(name)[0] + ".png"))
+
+
 def gate_sheet(cli, family, bundle, eval_dir, ev, out_jpg):
     """One row per gate task: the degraded inputs exactly as evaluate_v2.py made them (same seed), fused by the
     classical fuser and by the bundle's engine with the pseudo and with the task prompt. The pair shown is the one
@@ -66,11 +72,8 @@ def gate_sheet(cli, family, bundle, eval_dir, ev, out_jpg):
     for k, (vt, it) in enumerate(E.GATE_TASKS):
         task = f"{vt or '-'}+{it or '-'}"
         gate_rows = ev["gate_rows"].get(task) or []
-
-        def sources_written(r):  # with evaluate_v2.py --limit, a gate pair may lie outside the quality pairs
-            ds_, name_ = r["pair"].split("/", 1)
-            return os.path.isfile(os.path.join(eval_dir, "vis", ds_, os.path.splitext(name_)[0] + ".png"))
-        gains = sorted((r["task"]["SSIM"] - r["pseudo"]["SSIM"], i) for i, r in enumerate(gate_rows) if sources_written(r))
+        gains = sorted((r["task"]["SSIM"] - r["pseudo"]["SSIM"], i) for i, r in enumerate(gate_rows)
+                       if sources_written(eval_dir, r["pair"]))
         if not gains:
             continue
         i = gains[len(gains) // 2][1]
@@ -156,6 +159,9 @@ def main():
     with open(os.path.join(bundle, "manifest.json")) as f:
         man = json.load(f)
     family = man.get("family", "lure")
+    taken = {family, "classical", "average", "max"} & set(compare)
+    if taken:
+        raise UserError(f"--compare: the name {', '.join(sorted(taken))} is taken by a built-in row; choose another")
     label = "rt" if family == "lure-rt" else "v2"
     ev_json = os.path.join(args.eval, f"{label}-eval.json")
     if not os.path.isfile(ev_json):
