@@ -144,7 +144,9 @@ def main():
                     help="another bundle through its engine, e.g. lure-lite=lure:models/lure-lite (repeatable)")
     ap.add_argument("--detector-folders", help="labelled frames from `prior.py eval --write-eval DIR` for the "
                                                "detectors' confusion matrices (skipped without it)")
-    ap.add_argument("--bench-frames", type=int, default=20, help="frames for the speed line (0 skips it)")
+    ap.add_argument("--bench-frames", type=int, default=None,
+                    help="frames for the speed line (0 skips it; default 300 for lure-rt, whose first ~100 frames are "
+                         "still warming up, and 10 for lure, at over a second each)")
     args = ap.parse_args()
     compare = {}
     for item in args.compare:
@@ -159,6 +161,7 @@ def main():
     with open(os.path.join(bundle, "manifest.json")) as f:
         man = json.load(f)
     family = man.get("family", "lure")
+    bench_frames = args.bench_frames if args.bench_frames is not None else (300 if family == "lure-rt" else 10)
     taken = {family, "classical", "average", "max"} & set(compare)
     if taken:
         raise UserError(f"--compare: the name {', '.join(sorted(taken))} is taken by a built-in row; choose another")
@@ -245,9 +248,9 @@ def main():
     if ev.get("ms_per_640x512_pair_eager"):
         lines.append(f"- eager PyTorch: {ev['ms_per_640x512_pair_eager']:.0f} ms per 640×512 pair (median, scaled by "
                      f"pixels, evaluate_v2.py's threads)")
-    if args.bench_frames > 0:
-        ms, fps, provider = engine_speed(cli, family, bundle, args.bench_frames)
-        lines.append(f"- C# engine (`lurestream bench --engine {family} --frames {args.bench_frames}`, {provider}): "
+    if bench_frames > 0:
+        ms, fps, provider = engine_speed(cli, family, bundle, bench_frames)
+        lines.append(f"- C# engine (`lurestream bench --engine {family} --frames {bench_frames}`, {provider}): "
                      f"{ms:.1f} ms per 640×512 pair, {fps:.1f} fps through the pipeline")
     lines += ["", f"Fused chroma against the visible chroma: {ev['chroma_mean_abs_levels']:.2f} levels (mean |ΔCb|, |ΔCr|).",
               "", "## Verdict", "",
