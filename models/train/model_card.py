@@ -41,10 +41,11 @@ def run(cmd):
     return r.stdout
 
 
-def fuse(cli, engine, bundle, ir, vis, out):
+def fuse(cli, engine, bundle, ir, vis, out, extra=()):
+    """`lurestream fuse` of a pair or of two folders; extra: more arguments (conditions) for a bundle's engine."""
     cmd = [cli, "fuse", "--engine", engine, "--ir", ir, "--vis", vis, "--out", out, "-q", "--log-file", "none"]
     if engine != "classical":
-        cmd += ["--model", bundle]
+        cmd += ["--model", bundle, *extra]
     run(cmd)
 
 
@@ -89,12 +90,10 @@ def gate_sheet(cli, family, bundle, eval_dir, ev, out_jpg):
         common.save_png(ir_d, ir_p)
         common.save_png(vis_d, vis_p)
         outs = []
-        for kind, extra in (("classical", None), ("pseudo", []),
-                            ("task", (["--vis-condition", vt] if vt else []) + (["--ir-condition", it] if it else []))):
+        conditions = (["--vis-condition", vt] if vt else []) + (["--ir-condition", it] if it else [])
+        for kind, engine, extra in (("classical", "classical", ()), ("pseudo", family, ()), ("task", family, conditions)):
             out = os.path.join(work, task, kind + ".png")
-            cmd = [cli, "fuse", "--engine", "classical" if extra is None else family, "--ir", ir_p, "--vis", vis_p,
-                   "--out", out, "-q", "--log-file", "none"] + ([] if extra is None else ["--model", bundle] + extra)
-            run(cmd)
+            fuse(cli, engine, bundle, ir_p, vis_p, out, extra)
             outs.append(common.load_image(out, "RGB"))
         rows.append([ir_d, vis_d] + outs)
         labels.append(f"{task}  {ds}/{os.path.splitext(name)[0]}")
