@@ -5,6 +5,8 @@
 #   models/train/reproduce.sh lite DATA/roadscene [train.py options]   LURE-lite (models/lure-lite), ~1 h
 #   models/train/reproduce.sh rt   DATA [--smoke]                       lure-rt (models/lure-rt), ~20 h
 #   models/train/reproduce.sh v2   DATA [--smoke]                       LURE v2 (the full model), ~9 h
+#   models/train/reproduce.sh tga  DATA [--smoke]                       v2's TGA ablation (text as Query vs text as
+#                                                                       modulation, equal budget from scratch), ~1.5 h
 #
 # DATA for rt and v2 is shared/data (all seven datasets; the held-out split of data_v2.py is never trained on).
 # rt and v2 train in their own run folders (runs_reproduce_rt/, runs_reproduce_v2/: a repeat starts from nothing and
@@ -24,7 +26,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PY=/usr/bin/python3
 export OMP_WAIT_POLICY=PASSIVE
-usage() { echo "usage: $0 lite DATA/roadscene [train.py options] | rt DATA [--smoke] | v2 DATA [--smoke]" >&2; exit 2; }
+usage() { echo "usage: $0 lite DATA/roadscene [train.py options] | rt DATA [--smoke] | v2 DATA [--smoke] | tga DATA [--smoke]" >&2; exit 2; }
 
 MODE="${1:-}"
 # The original form `reproduce.sh DATA/roadscene` still means lite.
@@ -87,6 +89,14 @@ finish() {
   echo "bundle: $out/bundle (model card: $out/bundle/README.md); ship it as $ship (the engine's default bundle) once the card reports the gate passing"
 }
 
+# wait_all WHAT PID...: wait for background jobs and fail if any of them failed (a bare `wait` returns 0 regardless).
+wait_all() {
+  local what="$1" failed=0
+  shift
+  for pid in "$@"; do wait "$pid" || failed=1; done
+  [ "$failed" = 0 ] || { echo "error: $what failed" >&2; exit 1; }
+}
+
 family_mode() {
   SMOKE=0
   for a in "$@"; do
@@ -99,8 +109,10 @@ family_mode() {
   # The export's ORT parity check uses the runtime the C# engine ships with (restored by the NuGet restore).
   ORT_LIB="$(ls -d "$HOME"/.nuget/packages/microsoft.ml.onnxruntime/*/runtimes/linux-x64/native/libonnxruntime.so 2>/dev/null | sort -V | tail -1)"
   [ -n "$ORT_LIB" ] || { echo "error: ONNX Runtime is not restored yet: run ./test.sh or ./lurestream demo once first" >&2; exit 2; }
+  # (an `if`, not `[ ] && …`: as the function's last command a false test would be its status and set -e would end
+  # every run that is not a smoke run right here)
   SUFFIX=""
-  [ "$SMOKE" = 1 ] && SUFFIX="_smoke"
+  if [ "$SMOKE" = 1 ]; then SUFFIX="_smoke"; fi
 }
 
 case "$MODE" in
@@ -241,6 +253,37 @@ case "$MODE" in
     # Stage 4 (session 18): the cosine shortened to end at step d, so the run anneals.
     train v2-select "$runs_select" "$d" "${select_flags[@]}" --clean-cc 1.0 --clean-ssim 0.3
     finish lure "$runs_select/last.pt" "$runs_select/vocab.txt" export_v2.py models/lure-v2
+    ;;
+  tga)
+    family_mode "$@"
+    # Issue 13 item 6: the paper's TGA (text features as the Query attending to the image features) against v1's
+    # text-as-modulation, both trained from scratch with v2-select's recipe, the same seed and the same number of
+    # steps, side by side (one thread each) so both see the same machine; scored on the same held-out subset.
+    steps=600 limits=(--limit 4 --gate-limit 4)
+    if [ "$SMOKE" = 1 ]; then steps=20 limits=(--limit 1 --gate-limit 1); fi
+    out="$ROOT/out/tga-ablation$SUFFIX"
+    mkdir -p "$out"
+    pids=()
+    for tga in query modulate; do
+      runs="$HERE/runs_tga_$tga$SUFFIX"
+      mkdir -p "$runs"
+      train v2-select "$runs" "$steps" --tga "$tga" --threads 1 --seed 0 --ckpt-minutes 4 \
+        --task-weight low_contrast=2 --task-weight low_resolution=2 --task-weight misprompt=3 \
+        --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast \
+        --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast \
+        --clean-qabf 0.6 --clean-cc 1.0 --clean-ssim 0.3 >> "$runs/train.log" 2>&1 &
+      pids+=($!)
+    done
+    wait_all "tga training (logs: $HERE/runs_tga_*$SUFFIX/train.log)" "${pids[@]}"
+    pids=()
+    for tga in query modulate; do
+      runs="$HERE/runs_tga_$tga$SUFFIX"
+      nice -n 10 "$PY" "$HERE/evaluate_v2.py" --data "$DATA" --ckpt "$runs/last.pt" --vocab "$runs/vocab.txt" \
+        --out "$out/$tga" --threads 1 "${limits[@]}" > "$out/$tga.log" 2>&1 &
+      pids+=($!)
+    done
+    wait_all "tga evaluation (logs: $out/*.log)" "${pids[@]}"
+    "$PY" "$HERE/tools/compare_evals.py" query="$out/query" modulate="$out/modulate" --out "$out/ablation.md"
     ;;
   *) usage ;;
 esac

@@ -232,7 +232,7 @@ class Batch:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="folder holding roadscene/, msrs/, llvip/, ... (shared/data)")
-    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model), v2-select (the full model from a selection fusion instead of the average), rt (lure-rt), rt-detail (lure-rt with detail gains), rt-select (detail chosen per pixel), rt-select2 (chosen on two bands), rt-select2g (plus frame-wide context), rt-select2w (plus selection by windowed energy) or rt-select2w3 (that choice sharper)")
+    ap.add_argument("--config", default="v2", choices=sorted(CONFIGS), help="v2 (full model), v2-select (the full model from a selection fusion instead of the average), v2-select3 (that selection sharper), rt (lure-rt), rt-detail (lure-rt with detail gains), rt-select (detail chosen per pixel), rt-select2 (chosen on two bands), rt-select2g (plus frame-wide context), rt-select2w (plus selection by windowed energy) or rt-select2w3 (that choice sharper)")
     ap.add_argument("--tga", default="query", choices=sorted(M.ATTENTION), help="text-guided attention variant")
     ap.add_argument("--runs", default=None, help="run folder (default runs_v2/ or runs_rt/)")
     ap.add_argument("--resume", action="store_true")
@@ -372,7 +372,7 @@ def main():
         with_context = ("rt-select2g", "rt-select2w", "rt-select2w3")
         grows = rt and ((ck.get("config") == "rt" and args.config in six_maps + ("rt-select2g",))
                         or (args.config in with_context and ck.get("config") in six_maps))
-        full = ("v2", "v2-select")  # the same tensors, a different residual
+        full = ("v2", "v2-select", "v2-select3")  # the same tensors, a different residual
         same_shape = any(ck.get("config") in group and args.config in group for group in (six_maps, with_context, full))
         if ck.get("tga") != args.tga or (ck.get("config") != args.config and not grows and not same_shape):
             raise UserError(f"{args.init} is config {ck.get('config')}/{ck.get('tga')}, not {args.config}/{args.tga}")
