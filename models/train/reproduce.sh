@@ -283,7 +283,9 @@ case "$MODE" in
       pids+=($!)
     done
     wait_all "tga evaluation (logs: $out/*.log)" "${pids[@]}"
-    "$PY" "$HERE/tools/compare_evals.py" query="$out/query" modulate="$out/modulate" --out "$out/ablation.md"
+    "$PY" "$HERE/tools/compare_evals.py" query="$out/query" modulate="$out/modulate" --out "$out/ablation.md" \
+      --title "Ablation: TGA, text as Query (the paper, shipped) vs text as modulation (v1)" \
+      --note "Both trained from scratch by \`models/train/reproduce.sh tga\`: config v2-select, the same recipe, seed and $steps steps (300 warm-up, then the cosine), side by side at one thread each; scored by evaluate_v2.py (eager PyTorch) on the same held-out subset (${limits[*]}). A short budget: it compares how fast each text path learns to act on the prompt, not the converged models."
     ;;
   *) usage ;;
 esac

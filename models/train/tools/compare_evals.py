@@ -2,6 +2,7 @@
 the same, and the per-task prompt gate), for ablations such as the TGA variants:
 
   /usr/bin/python3 models/train/tools/compare_evals.py query=out/tga/query modulate=out/tga/modulate [--out table.md]
+      [--title "TGA ablation" --note "how they were trained"]
 
 Each NAME=DIR names a folder evaluate_v2.py wrote (v2-eval.json or rt-eval.json in it).
 """
@@ -56,8 +57,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("evals", nargs="+", metavar="NAME=DIR")
     ap.add_argument("--out", default=None, help="also write the table to this markdown file")
+    ap.add_argument("--title", default=None, help="a '## ' heading above the tables (for model_card.py --ablation)")
+    ap.add_argument("--note", default=None, help="a paragraph under the heading: how the variants were trained")
     args = ap.parse_args()
     text = table([load(s) for s in args.evals])
+    head = ([f"## {args.title}", ""] if args.title else []) + ([args.note, ""] if args.note else [])
+    text = "\n".join(head + [text])
     if args.out:
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, "w") as f:
