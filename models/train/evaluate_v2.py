@@ -71,6 +71,13 @@ def mean(rows):
     return {k: float(np.nanmean([r[k] for r in rows])) for k in KEYS} if rows else {}
 
 
+def pooled(quality, method):
+    """A method's metrics over every scored pair of a result's quality table, each pair weighing the same (the
+    datasets differ in size); returns (pairs, metrics)."""
+    n = sum(q["pairs"] for q in quality.values())
+    return n, {k: sum(q["pairs"] * q[method][k] for q in quality.values()) / n for k in KEYS}
+
+
 def prompt(task):
     return P.TASKS[P.TASK_ID[task]]["default_prompt"] if task else P.PSEUDO_PROMPT
 
@@ -167,10 +174,8 @@ def main():
     for ds, q in quality.items():
         for m in (label, "average"):
             lines.append(f"| {ds} | {m} | {q['pairs']} | " + " | ".join(f"{q[m][k]:.3f}" for k in KEYS) + " |")
-    # all held-out pairs together, each pair weighing the same (the datasets differ in size)
-    n_all = sum(q["pairs"] for q in quality.values())
     for m in (label, "average"):
-        overall = {k: sum(q["pairs"] * q[m][k] for q in quality.values()) / n_all for k in KEYS}
+        n_all, overall = pooled(quality, m)
         lines.append(f"| all | {m} | {n_all} | " + " | ".join(f"{overall[k]:.3f}" for k in KEYS) + " |")
     lines += ["", "| task (vis+ir) | pairs | task prompt wins SSIM and Qabf | wins SSIM / Qabf | lost on | gate (>= 80 %) |",
               "|---|---|---|---|---|---|"]

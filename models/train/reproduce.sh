@@ -263,6 +263,7 @@ case "$MODE" in
     if [ "$SMOKE" = 1 ]; then steps=20 limits=(--limit 1 --gate-limit 1); fi
     out="$ROOT/out/tga-ablation$SUFFIX"
     mkdir -p "$out"
+    echo "training query and modulate side by side ($steps steps each); progress: tail -f $HERE/runs_tga_*$SUFFIX/train.log"
     pids=()
     for tga in query modulate; do
       runs="$HERE/runs_tga_$tga$SUFFIX"
@@ -275,6 +276,7 @@ case "$MODE" in
       pids+=($!)
     done
     wait_all "tga training (logs: $HERE/runs_tga_*$SUFFIX/train.log)" "${pids[@]}"
+    echo "scoring both on the held-out subset; progress: tail -f $out/*.log"
     pids=()
     for tga in query modulate; do
       runs="$HERE/runs_tga_$tga$SUFFIX"

@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import common  # noqa: E402
-from evaluate_v2 import KEYS  # noqa: E402
+from evaluate_v2 import KEYS, pooled  # noqa: E402
 
 
 def load(spec):
@@ -29,11 +29,9 @@ def load(spec):
 
 
 def overall(result):
-    """The model's (not averaging's) metrics over all scored pairs, each pair weighing the same."""
+    """The model's (not averaging's) metrics over all scored pairs."""
     quality = result["quality"]
-    n = sum(q["pairs"] for q in quality.values())
-    model = next(k for k in next(iter(quality.values())) if k not in ("pairs", "average"))
-    return n, {k: sum(q["pairs"] * q[model][k] for q in quality.values()) / n for k in KEYS}
+    return pooled(quality, next(k for k in next(iter(quality.values())) if k not in ("pairs", "average")))
 
 
 def table(evals):
