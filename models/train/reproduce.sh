@@ -4,7 +4,7 @@
 #
 #   models/train/reproduce.sh lite DATA/roadscene [train.py options]   LURE-lite (models/lure-lite), ~1 h
 #   models/train/reproduce.sh rt   DATA [--smoke]                       lure-rt (models/lure-rt), ~20 h
-#   models/train/reproduce.sh v2   DATA [--smoke]                       LURE v2 (the full model), ~9 h
+#   models/train/reproduce.sh v2   DATA [--smoke]                       LURE v2 (the full model), ~11 h
 #   models/train/reproduce.sh tga  DATA [--smoke]                       v2's TGA ablation (text as Query vs text as
 #                                                                       modulation, equal budget from scratch), ~1.5 h
 #
@@ -233,8 +233,10 @@ case "$MODE" in
   v2)
     family_mode "$@"
     runs="$HERE/runs_reproduce_v2$SUFFIX" runs_select="$HERE/runs_reproduce_v2_select$SUFFIX"
-    a=2934 b=3637 c=4020 d=5400 steps=8000 every=4
-    [ "$SMOKE" = 1 ] && a=30 b=45 c=60 d=90 steps=120 every=1
+    runs_lc="$HERE/runs_reproduce_v2_lc$SUFFIX" runs_p3="$HERE/runs_reproduce_v2_p3$SUFFIX"
+    runs_p3s="$HERE/runs_reproduce_v2_p3s$SUFFIX"
+    a=2934 b=3637 c=4020 d=5400 e=6400 f=7400 g=8000 steps=8000 every=4
+    [ "$SMOKE" = 1 ] && a=30 b=45 c=60 d=90 e=100 f=110 g=120 steps=120 every=1
     # Stage 1 (sessions 8-15): config v2, the decoder's correction added to the average of the lumas, on an
     # 8000-step schedule, stopped where the work-in-progress snapshot was taken.
     train v2 "$runs" "$steps" --ckpt-minutes "$every" --stop-at-step "$a"
@@ -252,7 +254,31 @@ case "$MODE" in
     train v2-select "$runs_select" "$steps" "${select_flags[@]}" --clean-cc 1.0 --clean-ssim 0.3 --stop-at-step "$c"
     # Stage 4 (session 18): the cosine shortened to end at step d, so the run anneals.
     train v2-select "$runs_select" "$d" "${select_flags[@]}" --clean-cc 1.0 --clean-ssim 0.3
-    finish lure "$runs_select/last.pt" "$runs_select/vocab.txt" export_v2.py models/lure-v2
+    # Stages 5-7 (sessions 18-19) aim at the IR low-contrast gate, the last task under 80 %: each restarts the
+    # schedule from the previous stage's snapshot at a lower rate, draws IR low contrast more often and weights it in
+    # the advantage hinge (the task prompt must beat the pseudo prompt), with Qabf, CC and SSIM terms on clean pairs.
+    gate_v2_flags=(--task-weight low_resolution=2 --task-weight misprompt=3
+      --restore-ssim 1.0 --restore-ssim-on low_light,low_contrast,low_resolution,low_light+low_contrast
+      --restore-qabf 1 --restore-qabf-on low_light,haze,overexposure,low_contrast,low_light+low_contrast
+      --restore-advantage 2 --clean-qabf 1.0 --clean-cc 1.0 --ckpt-minutes "$every")
+    # Stage 5: IR low contrast drawn x12, hinge x8 on it.
+    snapshot="$runs_select/stage4.pt"
+    [ -f "$runs_lc/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_select" --out "$snapshot"
+    train v2-select "$runs_lc" "$e" "${gate_v2_flags[@]}" --init "$snapshot" --schedule-start "$d" --lr 2e-4 \
+      --task-weight low_contrast=12 --restore-advantage-on low_contrast=8 --clean-ssim 0.3
+    # Stage 6: config v2-select3 (the two-band selection's energy ratio to the power 3: sharper selection, more Qabf),
+    # the same tensors; IR low contrast x16, hinge x12, a stronger SSIM term on clean pairs.
+    snapshot="$runs_lc/stage5.pt"
+    [ -f "$runs_p3/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_lc" --out "$snapshot"
+    p3_flags=(--task-weight low_contrast=16 --restore-advantage-on low_contrast=12)
+    train v2-select3 "$runs_p3" "$f" "${gate_v2_flags[@]}" "${p3_flags[@]}" --init "$snapshot" --schedule-start "$e" \
+      --lr 2e-4 --clean-ssim 0.6
+    # Stage 7: the same at half the rate with the SSIM term at 1.0.
+    snapshot="$runs_p3/stage6.pt"
+    [ -f "$runs_p3s/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_p3" --out "$snapshot"
+    train v2-select3 "$runs_p3s" "$g" "${gate_v2_flags[@]}" "${p3_flags[@]}" --init "$snapshot" --schedule-start "$f" \
+      --lr 1e-4 --clean-ssim 1.0
+    finish lure "$runs_p3s/last.pt" "$runs_p3s/vocab.txt" export_v2.py models/lure-v2
     ;;
   tga)
     family_mode "$@"
