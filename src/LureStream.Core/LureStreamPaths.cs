@@ -4,7 +4,7 @@ namespace LureStream.Core;
 public static class LureStreamPaths
 {
     /// <summary>The bundle engine <c>lure</c> loads when none is given, relative to the installation root.</summary>
-    public const string DefaultLureBundle = "models/lure-lite";
+    public const string DefaultLureBundle = "models/lure-v2";
 
     /// <summary>The bundle engine <c>lure-rt</c> loads when none is given, relative to the installation root.</summary>
     public const string DefaultRtBundle = "models/lure-rt";

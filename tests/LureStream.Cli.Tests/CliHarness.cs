@@ -71,14 +71,14 @@ public static class Cli
     }
 }
 
-/// <summary>A fact that only runs when the LURE bundle (models/lure-lite/manifest.json) has been built.</summary>
+/// <summary>A fact that only runs when the LURE bundle (models/lure-v2/manifest.json) has been built.</summary>
 public sealed class LureFactAttribute : FactAttribute
 {
     public LureFactAttribute()
     {
         if (Repository.LureBundle is null)
         {
-            Skip = "models/lure-lite/manifest.json does not exist yet (the bundle is trained by models/train/); LURE CLI tests skipped";
+            Skip = "models/lure-v2/manifest.json does not exist yet (the bundle is trained by models/train/); LURE CLI tests skipped";
         }
     }
 }

@@ -62,7 +62,7 @@ public sealed class DetectCommandTests
     public async Task Detect_names_the_detector_it_used()
     {
         string ir = Path.Combine(_data.Degraded, "ir", "frame_00001.png"), vis = Path.Combine(_data.Degraded, "vis", "frame_00001.png");
-        string bundle = Repository.Path("models", "lure-lite");
+        string bundle = Repository.LiteBundle;
 
         var text = await Cli.RunAsync("detect", "--ir", ir, "--vis", vis, "--model", bundle);
         _log.WriteLine(text.ToString());

@@ -24,7 +24,7 @@ public sealed class EngineSelectionTests : IDisposable
         PromptReader = false,
     };
 
-    private static string LureLite => Repository.Path("models", "lure-lite");
+    private static string LureBundle => Repository.V2Bundle;
 
     public enum Bundle { Shipped, Missing }
 
@@ -38,7 +38,7 @@ public sealed class EngineSelectionTests : IDisposable
     public void Auto_picks_by_input_and_installed_bundles_and_says_why(Bundle lure, Bundle rt, bool live, string engine, string reason)
     {
         using var selection = FusionEngineFactory.Create(
-            Options(lure == Bundle.Shipped ? LureLite : _empty, rt == Bundle.Shipped ? Repository.RtBundle : _empty), live);
+            Options(lure == Bundle.Shipped ? LureBundle : _empty, rt == Bundle.Shipped ? Repository.RtBundle : _empty), live);
         Assert.Equal(engine, selection.Engine.Name);
         Assert.Equal(engine == "classical", selection.Prompted is null);
         Assert.Contains(reason, selection.Reason);
@@ -47,7 +47,7 @@ public sealed class EngineSelectionTests : IDisposable
     [Fact]
     public void A_configured_family_with_the_other_familys_bundle_is_a_one_line_error()
     {
-        var e = Assert.Throws<ModelBundleException>(() => FusionEngineFactory.Create(Options(LureLite, LureLite, engine: "lure-rt")));
+        var e = Assert.Throws<ModelBundleException>(() => FusionEngineFactory.Create(Options(LureBundle, LureBundle, engine: "lure-rt")));
         Assert.Contains("fusion.rt_model", e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
@@ -55,7 +55,7 @@ public sealed class EngineSelectionTests : IDisposable
     [Fact]
     public void A_configured_engine_without_its_bundle_is_an_error_not_a_downgrade()
     {
-        var e = Assert.Throws<ModelBundleException>(() => FusionEngineFactory.Create(Options(LureLite, _empty, engine: "lure-rt")));
+        var e = Assert.Throws<ModelBundleException>(() => FusionEngineFactory.Create(Options(LureBundle, _empty, engine: "lure-rt")));
         Assert.Contains("no manifest.json", e.Message);
     }
 }

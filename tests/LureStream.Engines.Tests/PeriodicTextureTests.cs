@@ -25,11 +25,11 @@ public class PeriodicTextureTests
     /// <summary>Largest power ratio (period 2 or 4 against the median of the six nearest other frequencies) allowed.</summary>
     private const double MaxPeakRatio = 3.0;
 
-    public static TheoryData<string> Engines => new() { "lure-v2-wip", "lure-rt" };
+    public static TheoryData<string> Engines => new() { "lure-v2", "lure-rt" };
 
     private static IPromptedEngine Create(string name) => name == "lure-rt"
         ? FusionEngineFactory.CreatePromptedEngine(Repository.RtBundle, threads: 1)
-        : FusionEngineFactory.CreateLureEngine(name == "lure-lite" ? Repository.Path("models", "lure-lite") : Repository.V2Bundle, threads: 1);
+        : FusionEngineFactory.CreateLureEngine(name == "lure-lite" ? Repository.LiteBundle : Repository.V2Bundle, threads: 1);
 
     /// <summary>
     /// Flat grey, a smooth diagonal ramp, and a smooth radial infrared blob over a vertical visible ramp. Values are

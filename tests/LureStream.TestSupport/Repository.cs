@@ -21,7 +21,7 @@ public static class Repository
     /// <summary>A path below the root: <c>Repository.Path("models", "lure-lite")</c>.</summary>
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
-    /// <summary>The LURE bundle for model tests: LURESTREAM_TEST_MODEL when set, else models/lure-lite; null when neither has a manifest.</summary>
+    /// <summary>The LURE bundle for model tests: LURESTREAM_TEST_MODEL when set, else the shipped default (models/lure-v2); null when neither has a manifest.</summary>
     public static string? LureBundle
     {
         get
@@ -31,7 +31,7 @@ public static class Repository
             {
                 try
                 {
-                    dir = Path("models", "lure-lite");
+                    dir = V2Bundle;
                 }
                 catch (InvalidOperationException)
                 {
@@ -45,6 +45,9 @@ public static class Repository
     /// <summary>The shipped lure-rt bundle (models/lure-rt, the one <c>engine: auto</c> picks for live CPU input).</summary>
     public static string RtBundle => Path("models", "lure-rt");
 
-    /// <summary>The LURE v2 work-in-progress export (family lure; its decoder also reads the source frames).</summary>
-    public static string V2Bundle => Path("models", "train", "checkpoints", "lure-v2-wip");
+    /// <summary>The shipped LURE v2 bundle (models/lure-v2, engine lure's default; its decoder also reads the source frames).</summary>
+    public static string V2Bundle => Path("models", "lure-v2");
+
+    /// <summary>The first LURE bundle (models/lure-lite: RGB decoder, no source-frame inputs), kept for comparison and its own tests.</summary>
+    public static string LiteBundle => Path("models", "lure-lite");
 }

@@ -19,7 +19,7 @@ namespace LureStream.Engines.Tests.Conditions;
 public sealed class LearnedConditionDetectorTests : IDisposable
 {
     private const int W = 640, H = 512;
-    private readonly LureManifest _manifest = LureManifest.Load(Repository.Path("models", "lure-lite"));
+    private readonly LureManifest _manifest = LureManifest.Load(Repository.LiteBundle);
     private readonly LearnedConditionDetector _detector;
     private readonly List<string> _temp = new();
 

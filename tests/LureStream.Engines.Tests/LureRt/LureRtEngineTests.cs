@@ -184,7 +184,7 @@ public class LureRtEngineTests
     [Fact]
     public void A_full_lure_bundle_is_refused_as_lure_rt_and_the_reverse()
     {
-        using var model = LureModel.Load(Repository.Path("models", "lure-lite"));
+        using var model = LureModel.Load(Repository.LiteBundle);
         var e = Assert.Throws<ModelBundleException>(() => new LureRtEngine(model, null!, ownsModel: false));
         Assert.Contains("not lure-rt", e.Message);
         var e2 = Assert.Throws<ModelBundleException>(() => FusionEngineFactory.CreateLureEngine(Bundle, threads: 1));
