@@ -196,7 +196,7 @@ done
 trt="${FPS[lure/tensorrt/640x512]:-}"
 if [ -n "$trt" ]; then
   verdict="$(awk -v f="$trt" 'BEGIN { print (f >= 60) ? "meets" : "below" }')"
-  record info "target: LURE (bundle in models/lure-lite) on TensorRT FP16 at 640x512: $trt fps, $verdict the >= 60 fps target (set for full-width LURE on an H100-class card; this GPU: ${GPU_NAME:-?})"
+  record info "target: LURE (bundle in models/lure-v2) on TensorRT FP16 at 640x512: $trt fps, $verdict the >= 60 fps target (set for full-width LURE on an H100-class card; this GPU: ${GPU_NAME:-?})"
 fi
 
 echo "gpu-check summary:"

@@ -1,7 +1,7 @@
 """Per-dataset quality table of several engines/bundles on the held-out pairs, through the shipped C# CLI:
 
   /usr/bin/python3 models/train/compare_engines.py --eval out/rt-eval \
-      --method v2=lure:models/train/checkpoints/lure-v2-wip --method lure-lite=lure:models/lure-lite \
+      --method v2=lure:models/lure-v2 --method lure-lite=lure:models/lure-lite \
       --method classical=classical --out out/compare
 
 --eval is a folder evaluate_v2.py wrote (held-out sources as ir/<dataset>/, vis/<dataset>/ and the colour-keeping
