@@ -280,7 +280,7 @@ case "$MODE" in
       --lr 1e-4 --clean-ssim 1.0
     # Stage 8 (session 20): IR low contrast in 63 % of stage 7's samples had cost low light, haze and IR low resolution
     # their gate, and clean pairs (the clean-pair SSIM term's samples) were under 6 %: the mix rebalanced, the hinge on
-    # every task.
+    # every task (a later --task-weight for the same task wins over gate_v2_flags').
     snapshot="$runs_p3s/stage7.pt"
     [ -f "$runs_bal/last.pt" ] || "$PY" "$HERE/snapshot_v2.py" --runs "$runs_p3s" --out "$snapshot"
     train v2-select3 "$runs_bal" "$h" "${gate_v2_flags[@]}" --init "$snapshot" --schedule-start "$g" --lr 1e-4 \

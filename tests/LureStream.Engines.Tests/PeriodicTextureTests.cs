@@ -29,7 +29,7 @@ public class PeriodicTextureTests
 
     private static IPromptedEngine Create(string name) => name == "lure-rt"
         ? FusionEngineFactory.CreatePromptedEngine(Repository.RtBundle, threads: 1)
-        : FusionEngineFactory.CreateLureEngine(name == "lure-lite" ? Repository.LiteBundle : Repository.V2Bundle, threads: 1);
+        : FusionEngineFactory.CreateLureEngine(Repository.V2Bundle, threads: 1);
 
     /// <summary>
     /// Flat grey, a smooth diagonal ramp, and a smooth radial infrared blob over a vertical visible ramp. Values are

@@ -1,3 +1,5 @@
+using LureStream.Core;
+
 namespace LureStream.TestSupport;
 
 /// <summary>Paths in the repository the tests run from (found by walking up from the test binaries to LureStream.sln).</summary>
@@ -45,8 +47,8 @@ public static class Repository
     /// <summary>The shipped lure-rt bundle (models/lure-rt, the one <c>engine: auto</c> picks for live CPU input).</summary>
     public static string RtBundle => Path("models", "lure-rt");
 
-    /// <summary>The shipped LURE v2 bundle (models/lure-v2, engine lure's default; its decoder also reads the source frames).</summary>
-    public static string V2Bundle => Path("models", "lure-v2");
+    /// <summary>The shipped LURE v2 bundle (engine lure's default, <see cref="LureStreamPaths.DefaultLureBundle"/>; its decoder also reads the source frames).</summary>
+    public static string V2Bundle => Path(LureStreamPaths.DefaultLureBundle);
 
     /// <summary>The first LURE bundle (models/lure-lite: RGB decoder, no source-frame inputs), kept for comparison and its own tests.</summary>
     public static string LiteBundle => Path("models", "lure-lite");

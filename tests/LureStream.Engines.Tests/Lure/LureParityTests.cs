@@ -19,7 +19,7 @@ public class LureParityTests
     internal static readonly string Bundle = Repository.LiteBundle;
     private static readonly JsonElement Reference = ReferenceOf(Bundle);
 
-    /// <summary>Every lure-family bundle the engine must run: the shipped one and v2.</summary>
+    /// <summary>Every lure-family bundle the engine must run: LURE-lite (RGB decoder) and the shipped v2.</summary>
     public static TheoryData<string> Bundles => new() { "lure-lite", "lure-v2" };
 
     internal static string BundleNamed(string name) => name == "lure-lite" ? Bundle : Repository.V2Bundle;
